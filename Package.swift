@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+//
+// DAMC: a distributed control plane for microservice communication
+// (draft-li-icnrg-damc). The target layout follows shared/DESIGN.md §2:
+// dependencies point downward only, one layer per target.
+
+import PackageDescription
+
+let package = Package(
+    name: "damc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "DAMCWire", targets: ["DAMCWire"]),
+        .executable(name: "damcctl", targets: ["damcctl"]),
+        .executable(name: "damc-bench", targets: ["damc-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Layer 0: names, the TLV codec and every DAMC message. Pure Swift,
+        // no Foundation, no I/O; never traps on any input.
+        .target(name: "DAMCWire"),
+
+        // Operator tool. Today: decode and inspect DAMC packets.
+        .executableTarget(
+            name: "damcctl",
+            dependencies: [
+                "DAMCWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Benchmarks live apart from tests and never fail on timing.
+        .executableTarget(
+            name: "damc-bench",
+            dependencies: ["DAMCWire"]
+        ),
+
+        .testTarget(
+            name: "DAMCWireTests",
+            dependencies: [
+                "DAMCWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["Fixtures"]
+        ),
+    ]
+)
