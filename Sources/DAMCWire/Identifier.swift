@@ -1,5 +1,6 @@
 /// Rules shared by node, pod and key identifiers (docs/wire.md §4.3):
-/// 1 to 64 bytes of `A-Z a-z 0-9 . _ -`. Identifiers appear in logs,
+/// 1 to 64 bytes of `A-Z a-z 0-9 . _ -`, starting with a letter or digit
+/// (so none is `.`, `..` or looks like an option). Identifiers appear in logs,
 /// socket paths (`/run/damc/<node-id>.sock`) and tables, so they are kept
 /// to characters that need no quoting anywhere.
 public enum Identifier {
@@ -8,6 +9,9 @@ public enum Identifier {
         if bytes.isEmpty { return "empty" }
         if bytes.count > Limits.maxIdentifierBytes {
             return "\(bytes.count) bytes, over the limit of \(Limits.maxIdentifierBytes)"
+        }
+        if let first = bytes.first, !isAlphanumeric(first) {
+            return "must start with a letter or digit"
         }
         for (offset, byte) in bytes.enumerated() {
             switch byte {
@@ -20,6 +24,16 @@ public enum Identifier {
             }
         }
         return nil
+    }
+
+    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return false
+        }
     }
 }
 

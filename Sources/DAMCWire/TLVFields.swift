@@ -109,8 +109,7 @@ public struct TLVFields {
             if spec.min == 1 {
                 throw .missingElement(type: spec.type.rawValue, in: "\(context)")
             }
-            throw .tooMany(what: "\(spec.type) in \(context) (too few)",
-                           count: Int(slotCount[index]), limit: spec.min)
+            throw .tooFew(what: "\(spec.type) in \(context)", count: Int(slotCount[index]), minimum: spec.min)
         }
     }
 

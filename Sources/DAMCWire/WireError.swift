@@ -33,6 +33,8 @@ public enum WireError: Error, Equatable, Hashable, Sendable {
     case elementOutOfOrder(type: UInt64, in: String)
     /// A repeated element, or a nested list, is over its limit.
     case tooMany(what: String, count: Int, limit: Int)
+    /// A repeated element appears fewer times than the message requires.
+    case tooFew(what: String, count: Int, minimum: Int)
     /// An element's TLV-LENGTH is not allowed for its type.
     case invalidLength(what: String, length: Int, allowed: String)
     /// A field decoded cleanly but its value is outside its domain.
@@ -74,6 +76,8 @@ extension WireError: CustomStringConvertible {
             return "element \(ElementType.name(of: type)) out of order in \(context)"
         case let .tooMany(what, count, limit):
             return "too many \(what): \(count) (limit \(limit))"
+        case let .tooFew(what, count, minimum):
+            return "too few \(what): \(count) (at least \(minimum))"
         case let .invalidLength(what, length, allowed):
             return "\(what) has length \(length), allowed \(allowed)"
         case let .invalidValue(what, reason):
