@@ -106,7 +106,7 @@ public struct TLVFields {
             }
         }
         for (index, spec) in schema.enumerated() where Int(slotCount[index]) < spec.min {
-            if spec.min == 1 {
+            if spec.max == 1 {
                 throw .missingElement(type: spec.type.rawValue, in: "\(context)")
             }
             throw .tooFew(what: "\(spec.type) in \(context)", count: Int(slotCount[index]), minimum: spec.min)
