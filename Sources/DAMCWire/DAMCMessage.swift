@@ -88,7 +88,9 @@ public enum DAMCMessage: Hashable, Sendable {
             throw error
         }
         guard length <= UInt64(Limits.maxMessageSize - offset) else {
-            throw .messageTooLarge(size: Int(clamping: length) + offset, limit: Limits.maxMessageSize)
+            // Saturate: a 9-byte length can exceed Int.max.
+            let size = length > UInt64(Int.max - offset) ? Int.max : Int(length) + offset
+            throw .messageTooLarge(size: size, limit: Limits.maxMessageSize)
         }
         return offset + Int(length)
     }

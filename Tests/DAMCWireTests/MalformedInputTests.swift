@@ -233,6 +233,18 @@ struct MalformedInputTests {
             == .invalidValue(what: "LSAType in LSAKey", reason: "unknown LSA type 7"))
     }
 
+    /// Inputs the fuzzer (Fuzz/run.sh) found to crash, kept as regressions.
+    @Test("fuzzer findings")
+    func fuzzerFindings() {
+        // 2026-11-23: a 9-byte TLV-LENGTH near 2^64 overflowed the size
+        // reported by frameLength(of:) (trap on Int overflow).
+        let hugeLength = [UInt8](repeating: 0xFF, count: 18)
+        #expect(throws: WireError.messageTooLarge(size: Int.max, limit: Limits.maxMessageSize)) {
+            try DAMCMessage.frameLength(of: hugeLength)
+        }
+        #expect(Craft.error(hugeLength) == .lengthOverrun(offset: 9, type: .max, length: .max, available: 0))
+    }
+
     @Test("random bytes never trap, and whatever decodes is canonical")
     func randomBytes() async {
         await propertyCheck(count: 3000, input: Gen.uint8().array(of: 0...300)) { bytes in
