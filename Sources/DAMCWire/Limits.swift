@@ -19,6 +19,8 @@ public enum Limits {
     public static let maxIdentifierBytes = 64
     /// Free-text reasons in deny/answer/revoke messages: bytes of UTF-8.
     public static let maxReasonBytes = 1024
+    /// Unknown (extension) elements kept in any one message or element.
+    public static let maxExtensions = 32
     /// Neighbours listed in one hello.
     public static let maxHelloNeighbors = 1024
     /// Adjacencies in one adjacency LSA.

@@ -33,8 +33,9 @@ public struct FieldSpec: Sendable {
 /// known elements in schema order, each within its count; unknown critical
 /// elements rejected; unknown non-critical elements kept, and allowed only
 /// after every known element (so the canonical encoding is unique) except a
-/// trailing one. The scan allocates 12 bytes per known element (each of
-/// which took at least 2 input bytes) plus the kept unknown bytes.
+/// trailing one. The scan allocates 8 bytes per known element (each of
+/// which took at least 2 input bytes) plus at most `Limits.maxExtensions`
+/// kept unknown elements.
 public struct TLVFields {
     /// The buffer the ranges refer to.
     public let bytes: [UInt8]
@@ -102,6 +103,9 @@ public struct TLVFields {
                     throw .unknownCriticalElement(type: type, in: "\(context)")
                 }
                 sawUnknown = true
+                guard unknown.count < Limits.maxExtensions else {
+                    throw .tooMany(what: "extensions in \(context)", count: unknown.count + 1, limit: Limits.maxExtensions)
+                }
                 unknown.append(RawElement(type: type, value: Array(bytes[valueStart..<offset])))
             }
         }

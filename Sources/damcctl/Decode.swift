@@ -30,9 +30,7 @@ struct Decode: ParsableCommand {
         do {
             let message = try DAMCMessage.decode(bytes)
             print("\(message.messageType) (class \(message.messageType.signallingClass), \(bytes.count) bytes)")
-            var out = ""
-            dump(message.payload, to: &out)
-            print(out, terminator: "")
+            print(MessagePrinter.render(message.payload))
         } catch {
             print("error: \(error)")
             throw ExitCode(1)

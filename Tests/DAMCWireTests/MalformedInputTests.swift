@@ -107,6 +107,10 @@ struct MalformedInputTests {
         }
         #expect(hello.extensions == [RawElement(type: 0x2_0000, value: [1, 2]), RawElement(type: 0xFA, value: [])])
         #expect(hello.encode() == kept)
+        // At most Limits.maxExtensions kept per element.
+        let many = (0...Limits.maxExtensions).flatMap { _ in Craft.tlv(0xFA, [7]) }
+        #expect(Craft.error(Craft.message(.hello, Craft.helloHead, many))
+            == .tooMany(what: "extensions in Hello", count: Limits.maxExtensions + 1, limit: Limits.maxExtensions))
         // A known element after an extension would make two encodings of one value.
         let late = Craft.message(.hello, Craft.text(.nodeID, "sr1"), Craft.tlv(0xFA, []),
                                  Craft.helloHead.dropFirst(5).map { $0 })

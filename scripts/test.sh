@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command (README): builds every product, runs the unit and
+# simulator tests with Swift Testing, then a short fuzzing smoke run of the
+# wire decoder. Namespace lab scenarios join here when they exist (issue 9).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+echo "== build (debug, all products)"
+swift build
+
+echo "== swift test"
+swift test
+
+echo "== fuzz smoke: wire decoder, 300000 executions (Fuzz/run.sh)"
+Fuzz/run.sh 300000 -print_final_stats=1 2>&1 | grep -E '^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true
+if ls Fuzz/out/crash-* >/dev/null 2>&1; then
+    echo "fuzz smoke: crash found, see Fuzz/out/" >&2
+    exit 1
+fi
