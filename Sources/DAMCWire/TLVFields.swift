@@ -33,7 +33,7 @@ public struct FieldSpec: Sendable {
 /// known elements in schema order, each within its count; unknown critical
 /// elements rejected; unknown non-critical elements kept, and allowed only
 /// after every known element (so the canonical encoding is unique) except a
-/// trailing one. The scan allocates 8 bytes per known element (each of
+/// trailing one. The scan allocates 12 bytes per known element (each of
 /// which took at least 2 input bytes) plus at most `Limits.maxExtensions`
 /// kept unknown elements.
 public struct TLVFields {
@@ -42,20 +42,25 @@ public struct TLVFields {
     /// The message or element being decoded, for error messages.
     public let context: StaticString
     private let schema: [FieldSpec]
-    private var slotFirst: [Int32]
-    private var slotCount: [Int32]
-    private var starts: [Int32] = []
-    private var ends: [Int32] = []
+    /// Known elements in order of appearance: schema slot and value range.
+    /// Slots never decrease (schema order), so one slot's entries are
+    /// consecutive.
+    private var entries: [Entry] = []
     /// Unknown non-critical elements, in order of appearance.
     public private(set) var unknown: [RawElement] = []
+
+    private struct Entry {
+        var slot: Int32
+        var start: Int32
+        var end: Int32
+    }
 
     /// Scans `bytes[range]` as a sequence of TLV elements.
     public init(_ bytes: [UInt8], _ range: Range<Int>, schema: [FieldSpec], context: StaticString) throws(WireError) {
         self.bytes = bytes
         self.context = context
         self.schema = schema
-        slotFirst = Array(repeating: -1, count: schema.count)
-        slotCount = Array(repeating: 0, count: schema.count)
+        var runLength = 0 // occurrences of the current slot so far
         var offset = range.lowerBound
         let end = range.upperBound
         var current = -1
@@ -86,18 +91,21 @@ public struct TLVFields {
                     throw .elementOutOfOrder(type: type, in: "\(context)")
                 }
                 if index == current {
-                    if Int(slotCount[index]) >= spec.max {
+                    if runLength >= spec.max {
                         if spec.max == 1 { throw .duplicateElement(type: type, in: "\(context)") }
                         throw .tooMany(what: "\(ElementType.name(of: type)) in \(context)",
-                                       count: Int(slotCount[index]) + 1, limit: spec.max)
+                                       count: runLength + 1, limit: spec.max)
                     }
+                    runLength += 1
                 } else {
+                    if current >= 0 && runLength < schema[current].min {
+                        throw Self.tooFew(schema[current], runLength, context)
+                    }
                     current = index
-                    slotFirst[index] = Int32(starts.count)
+                    runLength = 1
                 }
-                slotCount[index] += 1
-                starts.append(Int32(valueStart))
-                ends.append(Int32(offset))
+                if entries.isEmpty { entries.reserveCapacity(Swift.min(schema.count, (end - elementStart) / 2)) }
+                entries.append(Entry(slot: Int32(index), start: Int32(valueStart), end: Int32(offset)))
             } else {
                 if ElementType.isCritical(type) {
                     throw .unknownCriticalElement(type: type, in: "\(context)")
@@ -109,12 +117,20 @@ public struct TLVFields {
                 unknown.append(RawElement(type: type, value: Array(bytes[valueStart..<offset])))
             }
         }
-        for (index, spec) in schema.enumerated() where Int(slotCount[index]) < spec.min {
-            if spec.max == 1 {
-                throw .missingElement(type: spec.type.rawValue, in: "\(context)")
-            }
-            throw .tooFew(what: "\(spec.type) in \(context)", count: Int(slotCount[index]), minimum: spec.min)
+        if current >= 0 && runLength < schema[current].min {
+            throw Self.tooFew(schema[current], runLength, context)
         }
+        for index in schema.indices where index != current && schema[index].min > 0 {
+            // Present slots were checked when their run ended.
+            if !entries.contains(where: { $0.slot == Int32(index) }) {
+                throw Self.tooFew(schema[index], 0, context)
+            }
+        }
+    }
+
+    private static func tooFew(_ spec: FieldSpec, _ count: Int, _ context: StaticString) -> WireError {
+        if spec.max == 1 { return .missingElement(type: spec.type.rawValue, in: "\(context)") }
+        return .tooFew(what: "\(spec.type) in \(context)", count: count, minimum: spec.min)
     }
 
     private func slot(_ type: ElementType) -> Int {
@@ -125,24 +141,36 @@ public struct TLVFields {
 
     /// The value range of a single element, if present.
     public func range(_ type: ElementType) -> Range<Int>? {
-        let index = slot(type)
-        guard slotCount[index] > 0 else { return nil }
-        let entry = Int(slotFirst[index])
-        return Int(starts[entry])..<Int(ends[entry])
+        let index = Int32(slot(type))
+        for entry in entries where entry.slot >= index {
+            return entry.slot == index ? Int(entry.start)..<Int(entry.end) : nil
+        }
+        return nil
     }
 
     /// The value ranges of every occurrence of an element, in order.
     public func ranges(_ type: ElementType) -> [Range<Int>] {
-        let index = slot(type)
-        let count = Int(slotCount[index])
-        guard count > 0 else { return [] }
-        let first = Int(slotFirst[index])
         var result: [Range<Int>] = []
-        result.reserveCapacity(count)
-        for entry in first..<(first + count) {
-            result.append(Int(starts[entry])..<Int(ends[entry]))
-        }
+        forEach(type) { result.append($0) }
         return result
+    }
+
+    /// How many times an element occurs.
+    public func count(_ type: ElementType) -> Int {
+        var count = 0
+        forEach(type) { _ in count += 1 }
+        return count
+    }
+
+    /// Calls `body` with the value range of every occurrence of an element,
+    /// in order, without building an array of ranges.
+    public func forEach<E: Error>(_ type: ElementType, _ body: (Range<Int>) throws(E) -> Void) throws(E) {
+        let index = Int32(slot(type))
+        guard var position = entries.firstIndex(where: { $0.slot >= index }) else { return }
+        while position < entries.count && entries[position].slot == index {
+            try body(Int(entries[position].start)..<Int(entries[position].end))
+            position += 1
+        }
     }
 
     /// The value range of a required element. The scan already checked
@@ -167,19 +195,20 @@ public struct TLVFields {
 
     /// Reads an NDN NonNegativeInteger: 1, 2, 4 or 8 bytes, big-endian, in
     /// the shortest of those widths.
-    public static func integer(_ bytes: [UInt8], _ range: Range<Int>, what: String, max: UInt64 = .max) throws(WireError) -> UInt64 {
+    public static func integer(_ bytes: [UInt8], _ range: Range<Int>, what: @autoclosure () -> String,
+                               max: UInt64 = .max) throws(WireError) -> UInt64 {
         let width = range.count
         guard width == 1 || width == 2 || width == 4 || width == 8 else {
-            throw .invalidLength(what: what, length: width, allowed: "1, 2, 4 or 8")
+            throw .invalidLength(what: what(), length: width, allowed: "1, 2, 4 or 8")
         }
         var value: UInt64 = 0
         for index in range { value = (value << 8) | UInt64(bytes[index]) }
         let minimal = value <= 0xFF ? 1 : value <= 0xFFFF ? 2 : value <= 0xFFFF_FFFF ? 4 : 8
         guard minimal == width else {
-            throw .invalidValue(what: what, reason: "integer not in its shortest form")
+            throw .invalidValue(what: what(), reason: "integer not in its shortest form")
         }
         guard value <= max else {
-            throw .invalidValue(what: what, reason: "\(value) is over the maximum \(max)")
+            throw .invalidValue(what: what(), reason: "\(value) is over the maximum \(max)")
         }
         return value
     }

@@ -27,10 +27,9 @@ extension TLVFields {
 
     /// Every occurrence of a repeated compound element, in order.
     public func elements<E: WireElement>(_ type: ElementType, as _: E.Type = E.self) throws(WireError) -> [E] {
-        let ranges = ranges(type)
         var result: [E] = []
-        result.reserveCapacity(ranges.count)
-        for range in ranges { result.append(try E(decoding: bytes, range)) }
+        result.reserveCapacity(count(type))
+        try forEach(type) { (range) throws(WireError) in result.append(try E(decoding: bytes, range)) }
         return result
     }
 
@@ -47,10 +46,9 @@ extension TLVFields {
 
     /// Every occurrence of a repeated identifier, in order.
     public func identifiers<I: ValidatedIdentifier>(_ type: ElementType, as _: I.Type = I.self) throws(WireError) -> [I] {
-        let ranges = ranges(type)
         var result: [I] = []
-        result.reserveCapacity(ranges.count)
-        for range in ranges { result.append(try I(decoding: bytes, range)) }
+        result.reserveCapacity(count(type))
+        try forEach(type) { (range) throws(WireError) in result.append(try I(decoding: bytes, range)) }
         return result
     }
 }

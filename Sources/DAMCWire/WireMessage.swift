@@ -9,7 +9,7 @@ public protocol WireMessage: Hashable, Sendable {
     /// The elements the message may hold, in order.
     static var schema: [FieldSpec] { get }
     /// Builds the value from elements already checked against `schema`.
-    init(fields: TLVFields) throws(WireError)
+    init(fields: borrowing TLVFields) throws(WireError)
     /// Writes the elements, in schema order, extensions last.
     func encodeFields(into writer: inout TLVWriter)
 }

@@ -30,7 +30,7 @@ public struct PrefixAnnounce: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         requestID = try fields.integer(.requestID)
         pod = try fields.identifier(.podID)
         prefix = try fields.element(.name)

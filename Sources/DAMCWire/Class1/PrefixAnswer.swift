@@ -41,7 +41,7 @@ public struct PrefixAnswer: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         requestID = try fields.integer(.requestID)
         prefix = try fields.element(.name)
         let rawStatus = try fields.integer(.answerStatus)

@@ -24,7 +24,7 @@ public struct PrefixWithdraw: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         requestID = try fields.integer(.requestID)
         pod = try fields.identifier(.podID)
         prefix = try fields.element(.name)

@@ -33,7 +33,7 @@ public struct DatabaseSummary: WireMessage {
         self.trailer = trailer
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         sender = try fields.identifier(.nodeID)
         flags = SummaryFlags(rawValue: try fields.integer(.flags))
         headers = try fields.elements(.lsaHeader)

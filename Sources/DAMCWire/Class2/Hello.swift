@@ -39,7 +39,7 @@ public struct Hello: WireMessage {
         self.trailer = trailer
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         sender = try fields.identifier(.nodeID)
         let rawRole = try fields.integer(.role)
         guard let role = NodeRole(rawValue: rawRole) else {

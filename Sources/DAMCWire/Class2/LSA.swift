@@ -71,7 +71,7 @@ public struct LSA: WireElement, CustomStringConvertible {
             guard let flags else {
                 throw .missingElement(type: ElementType.flags.rawValue, in: "LSA (adjacency)")
             }
-            guard fields.ranges(.prefixEntry).isEmpty else {
+            guard fields.count(.prefixEntry) == 0 else {
                 throw .invalidValue(what: "LSA (adjacency)", reason: "holds a PrefixEntry")
             }
             body = .adjacency(flags: NodeFlags(rawValue: flags), adjacencies: try fields.elements(.adjacency))
@@ -79,7 +79,7 @@ public struct LSA: WireElement, CustomStringConvertible {
             guard flags == nil else {
                 throw .invalidValue(what: "LSA (prefix)", reason: "holds node Flags")
             }
-            guard fields.ranges(.adjacency).isEmpty else {
+            guard fields.count(.adjacency) == 0 else {
                 throw .invalidValue(what: "LSA (prefix)", reason: "holds an Adjacency")
             }
             body = .servicePrefix(try fields.elements(.prefixEntry))

@@ -21,7 +21,7 @@ public struct LinkStateAck: WireMessage {
         self.trailer = trailer
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         sender = try fields.identifier(.nodeID)
         headers = try fields.elements(.lsaHeader)
         extensions = fields.unknown

@@ -22,7 +22,7 @@ public struct LinkStateRequest: WireMessage {
         self.trailer = trailer
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         sender = try fields.identifier(.nodeID)
         keys = try fields.elements(.lsaKey)
         extensions = fields.unknown

@@ -21,7 +21,7 @@ public struct LinkStateUpdate: WireMessage {
         self.trailer = trailer
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         sender = try fields.identifier(.nodeID)
         lsas = try fields.elements(.lsa)
         extensions = fields.unknown

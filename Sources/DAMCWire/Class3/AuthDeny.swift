@@ -27,7 +27,7 @@ public struct AuthDeny: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         requestID = try fields.integer(.requestID)
         nonce = try fields.data(.nonce, length: Limits.nonceBytes)
         prefix = try fields.element(.name)

@@ -20,7 +20,7 @@ public struct AuthGrant: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         requestID = try fields.integer(.requestID)
         nonce = try fields.data(.nonce, length: Limits.nonceBytes)
         grant = try fields.element(.grant)

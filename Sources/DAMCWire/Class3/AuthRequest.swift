@@ -32,7 +32,7 @@ public struct AuthRequest: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         requestID = try fields.integer(.requestID)
         gateway = try fields.identifier(.nodeID)
         pod = try fields.identifier(.podID)

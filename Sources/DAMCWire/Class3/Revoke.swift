@@ -28,7 +28,7 @@ public struct Revoke: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         serial = try fields.integer(.serial)
         prefix = try fields.element(.name)
         gateway = try fields.identifier(.nodeID)

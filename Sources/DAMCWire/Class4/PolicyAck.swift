@@ -33,7 +33,7 @@ public struct PolicyAck: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         policyID = try fields.integer(.policyID)
         version = try fields.integer(.policyVersion)
         node = try fields.identifier(.nodeID)

@@ -32,7 +32,7 @@ public struct PolicyInstall: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         policyID = try fields.integer(.policyID)
         version = try fields.integer(.policyVersion)
         issuer = try fields.identifier(.nodeID)

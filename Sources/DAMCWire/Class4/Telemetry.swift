@@ -127,7 +127,7 @@ public struct Telemetry: WireMessage {
         self.extensions = extensions
     }
 
-    public init(fields: TLVFields) throws(WireError) {
+    public init(fields: borrowing TLVFields) throws(WireError) {
         reporter = try fields.identifier(.nodeID)
         timestampMs = try fields.integer(.timestamp)
         instances = try fields.elements(.instanceReport)
