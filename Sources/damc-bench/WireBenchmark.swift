@@ -55,7 +55,7 @@ enum WireBenchmark {
         print("DAMC codec benchmark (release build; median of 7 samples; MB = 10^6 bytes)")
         print("reference: plain copy of the same bytes (allocate + memcpy) in the same run\n")
         let header = ["message", "bytes", "encode ns", "encode MB/s", "decode ns", "decode MB/s",
-                      "copy ns", "copy MB/s", "decode/copy"]
+                      "copy ns", "copy MB/s", "decode/copy", "CRC-32C ns"]
         var rows: [[String]] = []
         for item in cases() {
             let bytes = item.message.encode()
@@ -65,9 +65,10 @@ enum WireBenchmark {
                 (try? DAMCMessage.decode(bytes)) == nil ? 0 : 1
             }
             let copied = Stopwatch.nanosecondsPerCall(seconds: seconds) { UInt64(copy(bytes).count) }
+            let crc = Stopwatch.nanosecondsPerCall(seconds: seconds) { UInt64(CRC32C.checksum(bytes)) }
             func mbps(_ ns: Double) -> String { format(Double(bytes.count) / ns * 1000, 1) }
             rows.append([item.name, "\(bytes.count)", format(encode, 0), mbps(encode), format(decode, 0), mbps(decode),
-                         format(copied, 0), mbps(copied), format(decode / copied, 1) + "x"])
+                         format(copied, 0), mbps(copied), format(decode / copied, 1) + "x", format(crc, 0)])
         }
         printTable(header, rows)
     }
