@@ -1,0 +1,89 @@
+import DAMCWire
+
+/// One incremental change to a forwarding table (the FIB is never rebuilt,
+/// only patched: docs/routing.md §7).
+public enum FIBChange: Hashable, Sendable {
+    case add(ServiceName, [NextHop])
+    case change(ServiceName, [NextHop])
+    case remove(ServiceName)
+}
+
+/// The name FIB: longest-prefix match on whole components over a
+/// `NameTable`, with next-hop sets interned (a handful of distinct sets
+/// serve any number of prefixes).
+public struct FIB: Sendable {
+    private var table = NameTable<UInt32>()
+    private var sets: [[NextHop]] = []
+    private var setIndex: [[NextHop]: UInt32] = [:]
+    private var setUses: [Int] = []
+
+    public init() {}
+
+    public var count: Int { table.count }
+
+    private mutating func intern(_ hops: [NextHop]) -> UInt32 {
+        if let index = setIndex[hops] {
+            setUses[Int(index)] += 1
+            return index
+        }
+        let index = UInt32(sets.count)
+        sets.append(hops)
+        setUses.append(1)
+        setIndex[hops] = index
+        return index
+    }
+
+    private mutating func release(_ index: UInt32) {
+        setUses[Int(index)] -= 1
+    }
+
+    /// Applies one change.
+    public mutating func apply(_ change: FIBChange) {
+        switch change {
+        case let .add(name, hops), let .change(name, hops):
+            if let old = table.set(intern(hops), for: name) { release(old) }
+        case let .remove(name):
+            if let old = table.remove(name) { release(old) }
+        }
+    }
+
+    /// The next hops for exactly `prefix`.
+    public func nextHops(for prefix: ServiceName) -> [NextHop]? {
+        table.value(for: prefix).map { sets[Int($0)] }
+    }
+
+    /// The entry a call to `name` uses: the longest stored prefix of it.
+    public func lookup(_ name: ServiceName) -> (prefix: ServiceName, nextHops: [NextHop])? {
+        guard let (prefix, index) = table.longestPrefixMatch(name) else { return nil }
+        return (prefix, sets[Int(index)])
+    }
+
+    /// Next hops of the longest match, without building the prefix name.
+    public func lookupNextHops(_ name: ServiceName) -> [NextHop]? {
+        table.longestPrefixMatchLength(name).map { sets[Int($0.value)] }
+    }
+
+    /// Every entry in name order.
+    public var entries: [(ServiceName, [NextHop])] {
+        table.sorted.map { ($0.0, sets[Int($0.1)]) }
+    }
+
+    /// The changes that turn the routes of `old` into those of `new`.
+    public static func diff(from old: RIB, to new: RIB) -> [FIBChange] {
+        var changes: [FIBChange] = []
+        for (name, route) in new.routes {
+            if let previous = old.routes[name] {
+                if previous.nextHops != route.nextHops { changes.append(.change(name, route.nextHops)) }
+            } else {
+                changes.append(.add(name, route.nextHops))
+            }
+        }
+        for name in old.routes.keys where new.routes[name] == nil {
+            changes.append(.remove(name))
+        }
+        return changes
+    }
+
+    /// Bytes held by the table (for the memory benchmark).
+    public var approximateBytes: Int { table.approximateBytes }
+}

@@ -1,0 +1,56 @@
+import DAMCWire
+
+/// The best route to one service prefix (draft-li-icnrg-damc §7.1 step 5):
+/// its cost, every equal-cost next hop, and the gateways that originate it.
+/// A prefix served by several gateways is anycast: the nearest wins, and all
+/// equally near are kept.
+public struct RIBEntry: Hashable, Sendable {
+    public var cost: UInt64
+    public var nextHops: [NextHop]
+    public var origins: [NodeID]
+
+    public init(cost: UInt64, nextHops: [NextHop], origins: [NodeID]) {
+        self.cost = cost
+        self.nextHops = nextHops
+        self.origins = origins
+    }
+}
+
+/// The routing information base: prefix to best route.
+public struct RIB: Sendable, Equatable {
+    public private(set) var routes: [ServiceName: RIBEntry] = [:]
+
+    public init() {}
+
+    /// Builds the RIB from the live service-prefix LSAs and an SPF result.
+    /// Prefixes of unreachable origins are left out; a prefix `accept`
+    /// refuses (e.g. without a valid grant) is left out and counted by the
+    /// caller.
+    public init(lsdb: LSDB, spf: SPFResult, selfID: NodeID, now: Instant,
+                accept: (PrefixEntry, NodeID) -> Bool = { _, _ in true }) {
+        for (key, entry) in lsdb.entries where key.type == .servicePrefix && !entry.isPurged(at: now) {
+            guard case let .servicePrefix(prefixes) = entry.lsa.body,
+                  let distance = spf.distance[key.origin] else { continue }
+            let hops: [NextHop] = key.origin == selfID ? [.local] : (spf.nextHops[key.origin] ?? [])
+            if hops.isEmpty { continue }
+            for prefix in prefixes where accept(prefix, key.origin) {
+                let cost = distance + UInt64(prefix.metric)
+                if let current = routes[prefix.prefix] {
+                    if cost < current.cost {
+                        routes[prefix.prefix] = RIBEntry(cost: cost, nextHops: hops, origins: [key.origin])
+                    } else if cost == current.cost {
+                        var merged = current
+                        merged.nextHops = SPFResult.merge(current.nextHops, hops)
+                        if !merged.origins.contains(key.origin) {
+                            merged.origins.append(key.origin)
+                            merged.origins.sort()
+                        }
+                        routes[prefix.prefix] = merged
+                    }
+                } else {
+                    routes[prefix.prefix] = RIBEntry(cost: cost, nextHops: hops, origins: [key.origin])
+                }
+            }
+        }
+    }
+}
