@@ -11,17 +11,41 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "DAMCWire", targets: ["DAMCWire"]),
+        .library(name: "DAMCRouting", targets: ["DAMCRouting"]),
         .executable(name: "damcctl", targets: ["damcctl"]),
         .executable(name: "damc-bench", targets: ["damc-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Layer 0: names, the TLV codec and every DAMC message. Pure Swift,
         // no Foundation, no I/O; never traps on any input.
         .target(name: "DAMCWire"),
+
+        // Routing engine: adjacencies, flooding, LSDB, SPF, RIB, name FIB.
+        // Sans-I/O state machines: events in, actions out, clock passed in.
+        .target(
+            name: "DAMCRouting",
+            dependencies: [
+                "DAMCWire",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+
+        // Topology and configuration files: strict JSON with key paths.
+        .target(name: "DAMCTopology", dependencies: ["DAMCWire"]),
+
+        // Network simulator: many routing engines under a virtual clock.
+        .target(
+            name: "DAMCSimulator",
+            dependencies: [
+                "DAMCRouting", "DAMCTopology", "DAMCWire",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
 
         // Operator tool. Today: decode and inspect DAMC packets.
         .executableTarget(
@@ -38,6 +62,13 @@ let package = Package(
             dependencies: ["DAMCWire"]
         ),
 
+        .testTarget(
+            name: "DAMCRoutingTests",
+            dependencies: [
+                "DAMCRouting", "DAMCSimulator", "DAMCTopology", "DAMCWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         .testTarget(
             name: "DAMCWireTests",
             dependencies: [

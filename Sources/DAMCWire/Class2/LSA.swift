@@ -29,15 +29,19 @@ public struct LSA: WireElement, CustomStringConvertible {
         .repeated(.prefixEntry, max: Limits.maxPrefixesPerLSA),
     ]
 
-    public var origin: NodeID
-    public var fragment: UInt16
+    public var origin: NodeID { didSet { knownChecksum = nil } }
+    public var fragment: UInt16 { didSet { knownChecksum = nil } }
     /// 64-bit and never wraps: starts at 1, +1 per origination (docs/wire.md §5.4).
-    public var sequence: UInt64
+    public var sequence: UInt64 { didSet { knownChecksum = nil } }
     /// Remaining lifetime in seconds; 0 means the LSA is being purged.
+    /// Not covered by the checksum, so changing it keeps `checksum` valid.
     public var lifetime: UInt16
-    public var body: LSABody
+    public var body: LSABody { didSet { knownChecksum = nil } }
     /// Unknown non-critical elements, kept verbatim and covered by the checksum.
-    public var extensions: [RawElement]
+    public var extensions: [RawElement] { didSet { knownChecksum = nil } }
+    /// The checksum verified when this value was decoded, until a covered
+    /// field changes; saves re-encoding to learn it.
+    private var knownChecksum: UInt32?
 
     public init(origin: NodeID, fragment: UInt16 = 0, sequence: UInt64, lifetime: UInt16,
                 body: LSABody, extensions: [RawElement] = []) {
@@ -47,6 +51,7 @@ public struct LSA: WireElement, CustomStringConvertible {
         self.lifetime = lifetime
         self.body = body
         self.extensions = extensions
+        self.knownChecksum = nil
     }
 
     public var type: LSAType { body.type }
@@ -94,6 +99,21 @@ public struct LSA: WireElement, CustomStringConvertible {
         guard computed == carried else {
             throw .checksumMismatch(carried: carried, computed: computed)
         }
+        knownChecksum = carried
+    }
+
+    public static func == (lhs: LSA, rhs: LSA) -> Bool {
+        lhs.origin == rhs.origin && lhs.fragment == rhs.fragment && lhs.sequence == rhs.sequence
+            && lhs.lifetime == rhs.lifetime && lhs.body == rhs.body && lhs.extensions == rhs.extensions
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(origin)
+        hasher.combine(fragment)
+        hasher.combine(sequence)
+        hasher.combine(lifetime)
+        hasher.combine(body)
+        hasher.combine(extensions)
     }
 
     static func decodeSequence(_ fields: TLVFields) throws(WireError) -> UInt64 {
@@ -157,6 +177,7 @@ public struct LSA: WireElement, CustomStringConvertible {
 
     /// The checksum this LSA carries on the wire (computed by encoding it).
     public var checksum: UInt32 {
+        if let knownChecksum { return knownChecksum }
         var writer = TLVWriter(capacity: 512)
         return writeValue(into: &writer)
     }

@@ -1,0 +1,58 @@
+import DAMCWire
+
+/// What a node knows about the node at the other end of one link
+/// (docs/routing.md §2).
+public struct Neighbor: Sendable {
+    /// Adjacency states: `heard` once a hello arrives, `up` once that hello
+    /// lists us (two-way). Only `up` neighbours are advertised and flooded to.
+    public enum State: Sendable, Equatable { case heard, up }
+
+    public var id: NodeID
+    public var role: NodeRole
+    public var state: State
+    public var lastHeard: Instant
+    /// The dead interval the neighbour asked for in its hello.
+    public var deadInterval: Duration
+    /// LSAs sent (or to be sent) and not yet acknowledged, with when to
+    /// (re)send them (OSPF's link-state retransmission list).
+    var retransmit: [LSAKey: Retransmission] = [:]
+    var retransmitDue: Instant?
+
+    struct Retransmission: Sendable {
+        var sequence: UInt64
+        var checksum: UInt32
+        var due: Instant
+        var sentBefore: Bool
+    }
+
+    /// When the neighbour is declared dead without a new hello.
+    public var deadline: Instant { lastHeard + deadInterval }
+
+    /// Number of LSAs waiting for an acknowledgement.
+    public var retransmitCount: Int { retransmit.count }
+
+    mutating func schedule(_ key: LSAKey, sequence: UInt64, checksum: UInt32, due: Instant) {
+        if let existing = retransmit[key] {
+            retransmit[key] = Retransmission(sequence: sequence, checksum: checksum,
+                                             due: min(existing.due, due), sentBefore: existing.sentBefore)
+        } else {
+            retransmit[key] = Retransmission(sequence: sequence, checksum: checksum, due: due, sentBefore: false)
+        }
+        retransmitDue = retransmitDue.map { min($0, due) } ?? due
+    }
+
+    /// Takes `key` off the list if the neighbour now holds `header` or newer.
+    mutating func acknowledge(_ header: LSAHeader) {
+        guard let entry = retransmit[header.key] else { return }
+        let order = LSAOrder.compare(sequence: header.sequence, checksum: header.checksum, lifetime: header.lifetime,
+                                     to: (entry.sequence, entry.checksum, 1))
+        if order != .older { retransmit.removeValue(forKey: header.key) }
+    }
+}
+
+/// One link of a node: its advertised parameters, hello timer and neighbour.
+struct LinkState: Sendable {
+    var parameters: LinkParameters
+    var nextHello: Instant
+    var neighbor: Neighbor?
+}

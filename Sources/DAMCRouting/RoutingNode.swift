@@ -1,0 +1,151 @@
+import DAMCWire
+
+/// The routing engine of one SG, SR or SCSC: adjacencies, reliable
+/// flooding, the LSDB, SPF, the RIB and the name FIB (draft-li-icnrg-damc
+/// §6, §7.1; docs/routing.md).
+///
+/// Sans-I/O: `handle(_:now:)` takes an event and the current time and
+/// returns actions (datagrams to send, FIB changes). It never reads a clock
+/// or touches a socket; `nextDeadline` says when to call it with `.tick`.
+/// The same code runs under the daemon's epoll loop and the simulator's
+/// virtual clock.
+public struct RoutingNode: Sendable {
+    public let config: RoutingConfig
+    public var id: NodeID { config.nodeID }
+
+    public internal(set) var lsdb = LSDB()
+    public internal(set) var rib = RIB()
+    public internal(set) var fib = FIB()
+    public internal(set) var counters = RoutingCounters()
+    public internal(set) var spfThrottle: SPFThrottle
+
+    var links: [LinkID: LinkState] = [:]
+    /// The service prefixes this node originates (gateways only).
+    public internal(set) var prefixes: [PrefixEntry] = []
+    /// Keys of the LSAs this node currently originates (not purged).
+    var ownKeys: Set<LSAKey> = []
+    /// Lowest sequence the next origination of a key may use (learned
+    /// from our own old LSAs after a restart).
+    var sequenceFloor: [LSAKey: UInt64] = [:]
+    var originationDue: Instant?
+    var lastOrigination: Instant?
+    var agingDue: Instant?
+    var lastAging: Instant?
+    var refreshDue: Instant?
+    /// The first change not yet reflected in the FIB (convergence counter).
+    var changeSince: Instant?
+    var isShutDown = false
+    var actions: [RoutingAction] = []
+    /// Accept a service prefix advertised by an origin (authorisation hook).
+    var acceptPrefix: @Sendable (PrefixEntry, NodeID) -> Bool = { _, _ in true }
+
+    public init(config: RoutingConfig) {
+        self.config = config
+        self.spfThrottle = SPFThrottle(configuration: config.spfThrottle)
+    }
+
+    /// Sets the rule that decides whether a prefix entry may enter the RIB
+    /// (issue 6 checks the SPA grant here). Refusals are not installed.
+    public mutating func setPrefixFilter(_ accept: @escaping @Sendable (PrefixEntry, NodeID) -> Bool) {
+        acceptPrefix = accept
+    }
+
+    // MARK: Events
+
+    /// Processes one event at `now` and returns what to do.
+    public mutating func handle(_ event: RoutingEvent, now: Instant) -> [RoutingAction] {
+        guard !isShutDown else { return [] }
+        actions.removeAll(keepingCapacity: true)
+        switch event {
+        case let .linkUp(link, parameters):
+            if links[link] != nil { linkDown(link, now: now) }
+            links[link] = LinkState(parameters: parameters, nextHello: now, neighbor: nil)
+        case let .linkChanged(link, parameters):
+            if links[link] != nil {
+                links[link]!.parameters = parameters
+                if links[link]!.neighbor?.state == .up { requestOrigination(now: now) }
+            }
+        case let .linkDown(link):
+            linkDown(link, now: now)
+        case let .received(link, bytes):
+            receive(bytes, on: link, now: now)
+        case let .setPrefixes(entries):
+            prefixes = entries.sorted { $0.prefix < $1.prefix }
+            requestOrigination(now: now)
+        case .tick:
+            break
+        case .shutdown:
+            shutdown(now: now)
+            return actions
+        }
+        processTimers(now: now)
+        return actions
+    }
+
+    /// When the engine next needs `.tick`, or nil if never.
+    public var nextDeadline: Instant? {
+        guard !isShutDown else { return nil }
+        var deadline = [originationDue, agingDue, refreshDue, spfThrottle.deadline].compactMap { $0 }.min()
+        for link in links.values {
+            deadline = min(deadline ?? link.nextHello, link.nextHello)
+            if let neighbor = link.neighbor {
+                deadline = min(deadline!, neighbor.deadline)
+                if let due = neighbor.retransmitDue { deadline = min(deadline!, due) }
+            }
+        }
+        return deadline
+    }
+
+    /// The neighbours of every link, for status tables.
+    public var neighbors: [(link: LinkID, neighbor: Neighbor)] {
+        links.compactMap { link, state in state.neighbor.map { (link, $0) } }.sorted { $0.link < $1.link }
+    }
+
+    /// The configured links and their parameters.
+    public var linkParameters: [LinkID: LinkParameters] { links.mapValues { $0.parameters } }
+
+    // MARK: Timers
+
+    mutating func processTimers(now: Instant) {
+        // Dead neighbours first, so nothing is sent to them.
+        for linkID in links.keys.sorted() {
+            if let neighbor = links[linkID]?.neighbor, neighbor.deadline <= now {
+                neighborLost(on: linkID, now: now)
+            }
+        }
+        if let due = originationDue, due <= now { originate(now: now) }
+        if let due = refreshDue, due <= now { refresh(now: now) }
+        if let due = agingDue, due <= now { age(now: now) }
+        if spfThrottle.expire(now: now) { runSPF(now: now) }
+        for linkID in links.keys.sorted() {
+            if links[linkID]!.nextHello <= now {
+                sendHello(on: linkID, goodbye: false)
+                links[linkID]!.nextHello = now + config.helloInterval
+            }
+            if let due = links[linkID]!.neighbor?.retransmitDue, due <= now {
+                flushRetransmissions(on: linkID, now: now)
+            }
+        }
+    }
+
+    mutating func noteChange(now: Instant) {
+        if changeSince == nil { changeSince = now }
+        spfThrottle.event(now: now)
+    }
+
+    mutating func send(_ message: some WireMessage, on link: LinkID) {
+        actions.append(.send(link, message.encode()))
+    }
+
+    mutating func shutdown(now: Instant) {
+        for linkID in links.keys.sorted() { sendHello(on: linkID, goodbye: true) }
+        isShutDown = true
+    }
+
+    mutating func linkDown(_ link: LinkID, now: Instant) {
+        guard let state = links.removeValue(forKey: link) else { return }
+        if let neighbor = state.neighbor, neighbor.state == .up {
+            adjacencyDown(neighbor, link: link, now: now)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import DAMCWire
+import Foundation
+
+/// A network described once and used everywhere: the simulator, the
+/// loopback tests, the namespace lab and the CCDR tools (DESIGN.md §3).
+/// docs/topology.md describes the file.
+public struct Topology: Sendable, Equatable {
+    /// A service a gateway's pod serves.
+    public struct Service: Sendable, Equatable {
+        public var prefix: ServiceName
+        public var pod: PodID
+        public var metric: UInt32
+        public var weight: UInt16
+
+        public init(prefix: ServiceName, pod: PodID, metric: UInt32 = 0, weight: UInt16 = 100) {
+            self.prefix = prefix
+            self.pod = pod
+            self.metric = metric
+            self.weight = weight
+        }
+    }
+
+    public struct Node: Sendable, Equatable {
+        public var id: NodeID
+        public var role: NodeRole
+        public var services: [Service]
+
+        public init(id: NodeID, role: NodeRole, services: [Service] = []) {
+            self.id = id
+            self.role = role
+            self.services = services
+        }
+    }
+
+    /// A point-to-point link; `cost` applies in both directions.
+    public struct Link: Sendable, Equatable {
+        public var a: NodeID
+        public var b: NodeID
+        public var cost: UInt32
+        public var capacityMbps: UInt64
+
+        public init(a: NodeID, b: NodeID, cost: UInt32 = 10, capacityMbps: UInt64 = 1000) {
+            self.a = a
+            self.b = b
+            self.cost = cost
+            self.capacityMbps = capacityMbps
+        }
+    }
+
+    public var name: String
+    public var nodes: [Node]
+    public var links: [Link]
+
+    public init(name: String, nodes: [Node], links: [Link]) {
+        self.name = name
+        self.nodes = nodes
+        self.links = links
+    }
+
+    public func node(_ id: NodeID) -> Node? { nodes.first { $0.id == id } }
+
+    /// Reads and validates a topology file.
+    public static func load(path: String) throws(ConfigError) -> Topology {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, keyPath: "", reason: "cannot be read")
+        }
+        return try parse(data, file: path)
+    }
+
+    static let roles: [String: NodeRole] = ["sg": .gateway, "sr": .router, "spa": .authenticator, "scsc": .scheduler]
+
+    /// Validates a topology document: unknown keys, types, ranges, names,
+    /// duplicate ids and dangling or looping links are all refused with the
+    /// file, the key path and the reason.
+    public static func parse(_ data: Data, file: String) throws(ConfigError) -> Topology {
+        var root = try ObjectReader(JSONValue.parse(data, file: file), file: file, path: "")
+        let name = try root.optionalString("name") ?? file
+        _ = try root.optionalString("description")
+        var nodes: [Node] = []
+        var seen: Set<NodeID> = []
+        for (path, value) in try root.array("nodes") {
+            var reader = try ObjectReader(value, file: file, path: path)
+            let idText = try reader.string("id")
+            let id: NodeID
+            do { id = try NodeID(idText) } catch { throw reader.error("id", "\(error)") }
+            guard seen.insert(id).inserted else { throw reader.error("id", "duplicate node id '\(id)'") }
+            let roleText = try reader.string("role")
+            guard let role = roles[roleText] else {
+                throw reader.error("role", "'\(roleText)' is not one of sg, sr, spa, scsc")
+            }
+            var services: [Service] = []
+            for (servicePath, serviceValue) in try reader.array("services", required: false) {
+                guard role == .gateway else {
+                    throw ConfigError(file: file, keyPath: servicePath, reason: "only gateways (role sg) serve services")
+                }
+                var service = try ObjectReader(serviceValue, file: file, path: servicePath)
+                let prefixText = try service.string("prefix")
+                let prefix: ServiceName
+                do { prefix = try ServiceName(prefixText) } catch {
+                    throw service.error("prefix", "'\(prefixText)': \(error)")
+                }
+                let podText = try service.string("pod")
+                let pod: PodID
+                do { pod = try PodID(podText) } catch { throw service.error("pod", "\(error)") }
+                let metric = try service.optionalInteger("metric", in: 0...Int64(UInt32.max)) ?? 0
+                let weight = try service.optionalInteger("weight", in: 0...Int64(UInt16.max)) ?? 100
+                try service.finish()
+                services.append(Service(prefix: prefix, pod: pod, metric: UInt32(metric), weight: UInt16(weight)))
+            }
+            try reader.finish()
+            nodes.append(Node(id: id, role: role, services: services))
+        }
+        var links: [Link] = []
+        for (path, value) in try root.array("links", required: false) {
+            var reader = try ObjectReader(value, file: file, path: path)
+            var ends: [NodeID] = []
+            for key in ["a", "b"] {
+                let text = try reader.string(key)
+                guard let end = try? NodeID(text), seen.contains(end) else {
+                    throw reader.error(key, "'\(text)' is not a node of this topology")
+                }
+                ends.append(end)
+            }
+            guard ends[0] != ends[1] else { throw reader.error("b", "a link cannot join '\(ends[0])' to itself") }
+            let cost = try reader.optionalInteger("cost", in: 1...Int64(UInt32.max)) ?? 10
+            let capacity = try reader.optionalInteger("capacity_mbps", in: 1...1_000_000_000) ?? 1000
+            try reader.finish()
+            links.append(Link(a: ends[0], b: ends[1], cost: UInt32(cost), capacityMbps: UInt64(capacity)))
+        }
+        try root.finish()
+        return Topology(name: name, nodes: nodes, links: links)
+    }
+}
