@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "DAMCRouting", targets: ["DAMCRouting"]),
         .executable(name: "damcctl", targets: ["damcctl"]),
         .executable(name: "damc-bench", targets: ["damc-bench"]),
+        .executable(name: "damc-sim", targets: ["damc-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -52,6 +53,15 @@ let package = Package(
             name: "damcctl",
             dependencies: [
                 "DAMCWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Simulator front end: converge, generate, chaos.
+        .executableTarget(
+            name: "damc-sim",
+            dependencies: [
+                "DAMCRouting", "DAMCSimulator", "DAMCTopology", "DAMCWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -52,7 +52,47 @@ public struct Neighbor: Sendable {
 
 /// One link of a node: its advertised parameters, hello timer and neighbour.
 struct LinkState: Sendable {
+    var id: LinkID
     var parameters: LinkParameters
     var nextHello: Instant
     var neighbor: Neighbor?
+}
+
+/// A node's links, kept in link-id order in an array so that they can be
+/// read and changed in place (a dictionary's getter would copy the link,
+/// and with it the neighbour's retransmission list, on every access).
+struct LinkTable: Sendable {
+    private(set) var slots: [LinkState] = []
+    private var index: [LinkID: Int] = [:]
+
+    func contains(_ link: LinkID) -> Bool { index[link] != nil }
+
+    /// The link `link`; it must exist (check `contains` first).
+    subscript(link: LinkID) -> LinkState {
+        _read { yield slots[index[link]!] }
+        _modify { yield &slots[index[link]!] }
+    }
+
+    /// Link ids in ascending order.
+    var ids: [LinkID] { slots.map(\.id) }
+
+    var isEmpty: Bool { slots.isEmpty }
+
+    mutating func insert(_ state: LinkState) {
+        let position = slots.firstIndex { $0.id > state.id } ?? slots.count
+        slots.insert(state, at: position)
+        reindex()
+    }
+
+    @discardableResult
+    mutating func remove(_ link: LinkID) -> LinkState? {
+        guard let position = index[link] else { return nil }
+        let state = slots.remove(at: position)
+        reindex()
+        return state
+    }
+
+    private mutating func reindex() {
+        index = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($0.element.id, $0.offset) })
+    }
 }

@@ -5,7 +5,8 @@ import DAMCWire
 /// converge at once.
 extension RoutingNode {
     mutating func sendHello(on link: LinkID, goodbye: Bool) {
-        guard let state = links[link] else { return }
+        guard links.contains(link) else { return }
+        let state = links[link]
         let heard = state.neighbor.map { [$0.id] } ?? []
         let hello = Hello(sender: id, role: config.role,
                           helloIntervalMs: UInt32(clamping: config.helloInterval.nanoseconds / 1_000_000),
@@ -21,32 +22,32 @@ extension RoutingNode {
             counters.packetsRefused += 1
             return
         }
-        if let existing = links[link]!.neighbor, existing.id != hello.sender {
+        if let existing = links[link].neighbor, existing.id != hello.sender {
             // Someone else is on this link now.
             neighborLost(on: link, now: now)
         }
         if hello.flags.contains(.goodbye) {
-            if links[link]!.neighbor != nil { neighborLost(on: link, now: now) }
+            if links[link].neighbor != nil { neighborLost(on: link, now: now) }
             return
         }
         let dead = Duration.milliseconds(Int64(hello.deadIntervalMs))
-        if links[link]!.neighbor == nil {
-            links[link]!.neighbor = Neighbor(id: hello.sender, role: hello.role, state: .heard,
+        if links[link].neighbor == nil {
+            links[link].neighbor = Neighbor(id: hello.sender, role: hello.role, state: .heard,
                                              lastHeard: now, deadInterval: dead)
             // Answer at once so the neighbour sees itself listed.
-            links[link]!.nextHello = now
+            links[link].nextHello = now
         }
-        links[link]!.neighbor!.lastHeard = now
-        links[link]!.neighbor!.deadInterval = dead
-        links[link]!.neighbor!.role = hello.role
+        links[link].neighbor!.lastHeard = now
+        links[link].neighbor!.deadInterval = dead
+        links[link].neighbor!.role = hello.role
         let twoWay = hello.neighbors.contains(id)
-        switch (links[link]!.neighbor!.state, twoWay) {
+        switch (links[link].neighbor!.state, twoWay) {
         case (.heard, true): adjacencyUp(on: link, now: now)
         case (.up, false):
-            let neighbor = links[link]!.neighbor!
-            links[link]!.neighbor!.state = .heard
-            links[link]!.neighbor!.retransmit = [:]
-            links[link]!.neighbor!.retransmitDue = nil
+            let neighbor = links[link].neighbor!
+            links[link].neighbor!.state = .heard
+            withNeighbor(link) { $0.retransmit = [:] }
+            links[link].neighbor!.retransmitDue = nil
             adjacencyDown(neighbor, link: link, now: now)
         default: break
         }
@@ -56,14 +57,14 @@ extension RoutingNode {
     /// The summary goes first; the whole database is queued behind a short
     /// hold so that the neighbour's summary can prune it (docs/routing.md §4).
     mutating func adjacencyUp(on link: LinkID, now: Instant) {
-        links[link]!.neighbor!.state = .up
-        let neighbor = links[link]!.neighbor!
+        links[link].neighbor!.state = .up
+        let neighbor = links[link].neighbor!
         counters.adjacenciesUp += 1
         actions.append(.adjacencyChanged(link: link, neighbor: neighbor.id, up: true))
         sendSummary(on: link, now: now)
         let due = now + config.summaryHold
         for (key, entry) in lsdb.entries {
-            links[link]!.neighbor!.schedule(key, sequence: entry.lsa.sequence, checksum: entry.checksum, due: due)
+            withNeighbor(link) { $0.schedule(key, sequence: entry.lsa.sequence, checksum: entry.checksum, due: due) }
         }
         requestOrigination(now: now)
         noteChange(now: now)
@@ -78,8 +79,8 @@ extension RoutingNode {
 
     /// The neighbour is gone (dead interval, goodbye, or replaced).
     mutating func neighborLost(on link: LinkID, now: Instant) {
-        guard let neighbor = links[link]?.neighbor else { return }
-        links[link]!.neighbor = nil
+        guard links.contains(link), let neighbor = links[link].neighbor else { return }
+        links[link].neighbor = nil
         if neighbor.state == .up { adjacencyDown(neighbor, link: link, now: now) }
     }
 }

@@ -19,7 +19,7 @@ extension RoutingNode {
             let forgetAt = expires + config.purgeHold
             if forgetAt <= now {
                 lsdb.remove(key)
-                for linkID in links.keys { links[linkID]!.neighbor?.retransmit.removeValue(forKey: key) }
+                for linkID in links.ids { withNeighbor(linkID) { _ = $0.retransmit.removeValue(forKey: key) } }
                 changed = true
             } else {
                 // Expired since the last pass: SPF must drop it.

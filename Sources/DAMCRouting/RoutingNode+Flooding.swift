@@ -7,7 +7,7 @@ import DAMCWire
 /// comes up.
 extension RoutingNode {
     mutating func receive(_ bytes: [UInt8], on link: LinkID, now: Instant) {
-        guard links[link] != nil else {
+        guard links.contains(link) else {
             counters.packetsRefused += 1
             return
         }
@@ -33,7 +33,7 @@ extension RoutingNode {
             counters.packetsRefused += 1
             return
         }
-        guard let neighbor = links[link]!.neighbor, neighbor.id == sender, neighbor.state == .up else {
+        guard let neighbor = links[link].neighbor, neighbor.id == sender, neighbor.state == .up else {
             counters.packetsRefused += 1
             return
         }
@@ -70,12 +70,12 @@ extension RoutingNode {
                 if lsa.origin == id { ownLSAReceived(header, now: now) }
             case .same:
                 counters.lsasDuplicate += 1
-                links[link]!.neighbor!.acknowledge(header)
+                withNeighbor(link) { $0.acknowledge(header) }
                 acks.append(header)
             case .older:
                 counters.lsasOlder += 1
                 let held = lsdb[lsa.key]!
-                links[link]!.neighbor!.schedule(lsa.key, sequence: held.lsa.sequence, checksum: held.checksum, due: now)
+                withNeighbor(link) { $0.schedule(lsa.key, sequence: held.lsa.sequence, checksum: held.checksum, due: now) }
             }
         }
         if !acks.isEmpty { sendAcks(acks, on: link) }
@@ -86,12 +86,12 @@ extension RoutingNode {
     mutating func install(_ lsa: LSA, checksum: UInt32, now: Instant, from link: LinkID?) {
         lsdb.install(lsa, checksum: checksum, now: now)
         if link != nil { counters.lsasInstalled += 1 }
-        for linkID in links.keys {
-            guard links[linkID]!.neighbor?.state == .up else { continue }
+        for linkID in links.ids {
+            guard links[linkID].neighbor?.state == .up else { continue }
             if linkID == link {
-                links[linkID]!.neighbor!.retransmit.removeValue(forKey: lsa.key)
+                withNeighbor(linkID) { _ = $0.retransmit.removeValue(forKey: lsa.key) }
             } else {
-                links[linkID]!.neighbor!.schedule(lsa.key, sequence: lsa.sequence, checksum: checksum, due: now)
+                withNeighbor(linkID) { $0.schedule(lsa.key, sequence: lsa.sequence, checksum: checksum, due: now) }
             }
         }
         let expiry = lsa.lifetime == 0 ? now + config.purgeHold : now + .seconds(Int64(lsa.lifetime))
@@ -116,7 +116,7 @@ extension RoutingNode {
 
     mutating func receiveAck(_ ack: LinkStateAck, on link: LinkID) {
         counters.acksReceived += 1
-        for header in ack.headers { links[link]!.neighbor!.acknowledge(header) }
+        for header in ack.headers { withNeighbor(link) { $0.acknowledge(header) } }
     }
 
     mutating func sendSummary(on link: LinkID, now: Instant) {
@@ -140,12 +140,12 @@ extension RoutingNode {
         for header in summary.headers {
             switch lsdb.compare(header, now: now) {
             case .same:
-                links[link]!.neighbor!.retransmit.removeValue(forKey: header.key)
+                withNeighbor(link) { _ = $0.retransmit.removeValue(forKey: header.key) }
             case .newer:
                 if !(lsdb[header.key] == nil && header.lifetime == 0) { wanted.append(header.key) }
             case .older:
                 let held = lsdb[header.key]!
-                links[link]!.neighbor!.schedule(header.key, sequence: held.lsa.sequence, checksum: held.checksum, due: now)
+                withNeighbor(link) { $0.schedule(header.key, sequence: held.lsa.sequence, checksum: held.checksum, due: now) }
             }
         }
         for chunk in chunked(wanted, limit: Limits.maxHeadersPerPacket, size: 30) {
@@ -157,37 +157,54 @@ extension RoutingNode {
     mutating func receiveRequest(_ request: LinkStateRequest, on link: LinkID, now: Instant) {
         for key in request.keys {
             guard let held = lsdb[key] else { continue }
-            links[link]!.neighbor!.schedule(key, sequence: held.lsa.sequence, checksum: held.checksum, due: now)
+            withNeighbor(link) { $0.schedule(key, sequence: held.lsa.sequence, checksum: held.checksum, due: now) }
         }
     }
 
     /// Sends every LSA whose (re)transmission is due on `link`, packed into
     /// as few updates as fit in a datagram.
     mutating func flushRetransmissions(on link: LinkID, now: Instant) {
-        guard var neighbor = links[link]?.neighbor else { return }
-        var batch: [LSA] = []
-        var batchBytes = 0
+        // Take the neighbour out of the table so its lists are uniquely
+        // referenced and mutate in place.
+        guard links.contains(link), var neighbor = links[link].neighbor else { return }
+        links[link].neighbor = nil
+        defer { links[link].neighbor = neighbor }
+        var due: [LSAKey] = []
         var next: Instant?
-        for key in neighbor.retransmit.keys.sorted() {
-            var entry = neighbor.retransmit[key]!
-            guard entry.due <= now else {
-                next = next.map { min($0, entry.due) } ?? entry.due
-                continue
+        for (key, entry) in neighbor.retransmit {
+            if entry.due <= now { due.append(key) } else { next = next.map { min($0, entry.due) } ?? entry.due }
+        }
+        due.sort()  // deterministic packing whatever the dictionary order
+        var writer = TLVWriter(capacity: config.maxDatagramBytes + 256)
+        var batch = 0
+        func flush(_ writer: inout TLVWriter, _ batch: inout Int) {
+            guard batch > 0 else { return }
+            var message = TLVWriter(capacity: writer.bytes.count + 16)
+            message.nested(rawType: MessageType.linkStateUpdate.rawValue) { message in
+                message.bytes.append(DAMCMessage.version)
+                message.write(.nodeID, identifier: id)
+                message.bytes.append(contentsOf: writer.bytes)
             }
+            actions.append(.send(link, message.bytes))
+            counters.updatesSent += 1
+            writer.bytes.removeAll(keepingCapacity: true)
+            batch = 0
+        }
+        for key in due {
             guard let held = lsdb[key] else {
                 neighbor.retransmit.removeValue(forKey: key)
                 continue
             }
-            let lsa = held.aged(at: now)
-            let size = lsa.encode().count
-            if !batch.isEmpty && (batchBytes + size > config.maxDatagramBytes || batch.count == Limits.maxLSAsPerUpdate) {
-                send(LinkStateUpdate(sender: id, lsas: batch), on: link)
-                counters.updatesSent += 1
-                batch = []
-                batchBytes = 0
+            let before = writer.bytes.count
+            held.aged(at: now).encode(into: &writer)
+            if batch > 0 && (writer.bytes.count > config.maxDatagramBytes || batch == Limits.maxLSAsPerUpdate) {
+                let encoded = Array(writer.bytes[before...])
+                writer.bytes.removeSubrange(before...)
+                flush(&writer, &batch)
+                writer.bytes.append(contentsOf: encoded)
             }
-            batch.append(lsa)
-            batchBytes += size
+            batch += 1
+            var entry = neighbor.retransmit[key]!
             if entry.sentBefore { counters.lsasRetransmitted += 1 } else { counters.lsasFlooded += 1 }
             entry.sentBefore = true
             entry.sequence = held.lsa.sequence
@@ -196,12 +213,8 @@ extension RoutingNode {
             next = next.map { min($0, entry.due) } ?? entry.due
             neighbor.retransmit[key] = entry
         }
-        if !batch.isEmpty {
-            send(LinkStateUpdate(sender: id, lsas: batch), on: link)
-            counters.updatesSent += 1
-        }
+        flush(&writer, &batch)
         neighbor.retransmitDue = next
-        links[link]!.neighbor = neighbor
     }
 
     /// Splits a list so each part fits a datagram at about `size` bytes per item.

@@ -15,8 +15,8 @@ extension RoutingNode {
     /// The content of every LSA this node should originate now.
     func desiredLSAs() -> [LSAKey: LSABody] {
         var result: [LSAKey: LSABody] = [:]
-        let adjacencies: [Adjacency] = links.keys.sorted().compactMap { linkID in
-            let state = links[linkID]!
+        let adjacencies: [Adjacency] = links.slots.compactMap { state in
+            let linkID = state.id
             guard let neighbor = state.neighbor, neighbor.state == .up else { return nil }
             return Adjacency(neighbor: neighbor.id, cost: state.parameters.cost,
                              capacityKbps: state.parameters.capacityKbps, linkID: linkID)

@@ -19,7 +19,7 @@ public struct RoutingNode: Sendable {
     public internal(set) var counters = RoutingCounters()
     public internal(set) var spfThrottle: SPFThrottle
 
-    var links: [LinkID: LinkState] = [:]
+    var links = LinkTable()
     /// The service prefixes this node originates (gateways only).
     public internal(set) var prefixes: [PrefixEntry] = []
     /// Keys of the LSAs this node currently originates (not purged).
@@ -58,12 +58,12 @@ public struct RoutingNode: Sendable {
         actions.removeAll(keepingCapacity: true)
         switch event {
         case let .linkUp(link, parameters):
-            if links[link] != nil { linkDown(link, now: now) }
-            links[link] = LinkState(parameters: parameters, nextHello: now, neighbor: nil)
+            if links.contains(link) { linkDown(link, now: now) }
+            links.insert(LinkState(id: link, parameters: parameters, nextHello: now, neighbor: nil))
         case let .linkChanged(link, parameters):
-            if links[link] != nil {
-                links[link]!.parameters = parameters
-                if links[link]!.neighbor?.state == .up { requestOrigination(now: now) }
+            if links.contains(link) {
+                links[link].parameters = parameters
+                if links[link].neighbor?.state == .up { requestOrigination(now: now) }
             }
         case let .linkDown(link):
             linkDown(link, now: now)
@@ -86,7 +86,7 @@ public struct RoutingNode: Sendable {
     public var nextDeadline: Instant? {
         guard !isShutDown else { return nil }
         var deadline = [originationDue, agingDue, refreshDue, spfThrottle.deadline].compactMap { $0 }.min()
-        for link in links.values {
+        for link in links.slots {
             deadline = min(deadline ?? link.nextHello, link.nextHello)
             if let neighbor = link.neighbor {
                 deadline = min(deadline!, neighbor.deadline)
@@ -98,18 +98,20 @@ public struct RoutingNode: Sendable {
 
     /// The neighbours of every link, for status tables.
     public var neighbors: [(link: LinkID, neighbor: Neighbor)] {
-        links.compactMap { link, state in state.neighbor.map { (link, $0) } }.sorted { $0.link < $1.link }
+        links.slots.compactMap { state in state.neighbor.map { (state.id, $0) } }
     }
 
     /// The configured links and their parameters.
-    public var linkParameters: [LinkID: LinkParameters] { links.mapValues { $0.parameters } }
+    public var linkParameters: [LinkID: LinkParameters] {
+        Dictionary(uniqueKeysWithValues: links.slots.map { ($0.id, $0.parameters) })
+    }
 
     // MARK: Timers
 
     mutating func processTimers(now: Instant) {
         // Dead neighbours first, so nothing is sent to them.
-        for linkID in links.keys.sorted() {
-            if let neighbor = links[linkID]?.neighbor, neighbor.deadline <= now {
+        for linkID in links.ids {
+            if let neighbor = links[linkID].neighbor, neighbor.deadline <= now {
                 neighborLost(on: linkID, now: now)
             }
         }
@@ -117,12 +119,12 @@ public struct RoutingNode: Sendable {
         if let due = refreshDue, due <= now { refresh(now: now) }
         if let due = agingDue, due <= now { age(now: now) }
         if spfThrottle.expire(now: now) { runSPF(now: now) }
-        for linkID in links.keys.sorted() {
-            if links[linkID]!.nextHello <= now {
+        for linkID in links.ids {
+            if links[linkID].nextHello <= now {
                 sendHello(on: linkID, goodbye: false)
-                links[linkID]!.nextHello = now + config.helloInterval
+                links[linkID].nextHello = now + config.helloInterval
             }
-            if let due = links[linkID]!.neighbor?.retransmitDue, due <= now {
+            if let due = links[linkID].neighbor?.retransmitDue, due <= now {
                 flushRetransmissions(on: linkID, now: now)
             }
         }
@@ -138,12 +140,19 @@ public struct RoutingNode: Sendable {
     }
 
     mutating func shutdown(now: Instant) {
-        for linkID in links.keys.sorted() { sendHello(on: linkID, goodbye: true) }
+        for linkID in links.ids { sendHello(on: linkID, goodbye: true) }
         isShutDown = true
     }
 
+    /// Mutates the neighbour of `link` in place (through the dictionary's
+    /// values view, so its retransmission list is never copied).
+    mutating func withNeighbor(_ link: LinkID, _ body: (inout Neighbor) -> Void) {
+        guard links.contains(link), links[link].neighbor != nil else { return }
+        body(&links[link].neighbor!)
+    }
+
     mutating func linkDown(_ link: LinkID, now: Instant) {
-        guard let state = links.removeValue(forKey: link) else { return }
+        guard let state = links.remove(link) else { return }
         if let neighbor = state.neighbor, neighbor.state == .up {
             adjacencyDown(neighbor, link: link, now: now)
         }

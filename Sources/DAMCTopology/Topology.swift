@@ -131,3 +131,45 @@ public struct Topology: Sendable, Equatable {
         return Topology(name: name, nodes: nodes, links: links)
     }
 }
+
+extension Topology {
+    /// The topology as a JSON document in the file format `parse` reads.
+    public func jsonText() -> String {
+        func quote(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        let roleNames: [NodeRole: String] = [.gateway: "sg", .router: "sr", .authenticator: "spa", .scheduler: "scsc"]
+        var lines = ["{", "  \"name\": \(quote(name)),", "  \"nodes\": ["]
+        for (index, node) in nodes.enumerated() {
+            var line = "    { \"id\": \(quote(node.id.rawValue)), \"role\": \"\(roleNames[node.role]!)\""
+            if !node.services.isEmpty {
+                let services = node.services.map { service in
+                    var text = "{ \"prefix\": \(quote(service.prefix.description)), \"pod\": \(quote(service.pod.rawValue))"
+                    if service.metric != 0 { text += ", \"metric\": \(service.metric)" }
+                    if service.weight != 100 { text += ", \"weight\": \(service.weight)" }
+                    return text + " }"
+                }
+                line += ", \"services\": [\(services.joined(separator: ", "))]"
+            }
+            lines.append(line + " }" + (index < nodes.count - 1 ? "," : ""))
+        }
+        lines.append("  ],")
+        lines.append("  \"links\": [")
+        for (index, link) in links.enumerated() {
+            lines.append("    { \"a\": \(quote(link.a.rawValue)), \"b\": \(quote(link.b.rawValue)), \"cost\": \(link.cost), \"capacity_mbps\": \(link.capacityMbps) }"
+                         + (index < links.count - 1 ? "," : ""))
+        }
+        lines.append("  ]")
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
