@@ -19,6 +19,9 @@ public struct RoutingConfig: Sendable {
     public var lsaLifetime: UInt16 = 3600
     /// Own LSAs are re-originated this long after their last origination.
     public var refreshInterval: Duration = .seconds(1800)
+    /// The first origination after start waits this long, so adjacencies
+    /// that come up together are announced in one LSA.
+    public var initialOriginationDelay: Duration = .milliseconds(50)
     /// At least this long between two originations of the same LSA.
     public var minOriginationInterval: Duration = .milliseconds(100)
     /// A purged LSA (lifetime 0) is kept this long, then forgotten.

@@ -8,7 +8,11 @@ import DAMCWire
 /// unneeded fragment is purged (lifetime 0, next sequence).
 extension RoutingNode {
     mutating func requestOrigination(now: Instant) {
-        let earliest = lastOrigination.map { max(now, $0 + config.minOriginationInterval) } ?? now
+        // The first origination waits `initialOriginationDelay`, so that the
+        // adjacencies of a node that just started come up together and go
+        // out in one LSA (IS-IS's initial LSP generation wait).
+        let earliest = lastOrigination.map { max(now, $0 + config.minOriginationInterval) }
+            ?? max(now, startedAt.map { $0 + config.initialOriginationDelay } ?? now)
         originationDue = originationDue.map { min($0, earliest) } ?? earliest
     }
 

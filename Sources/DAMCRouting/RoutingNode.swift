@@ -35,6 +35,8 @@ public struct RoutingNode: Sendable {
     /// The first change not yet reflected in the FIB (convergence counter).
     var changeSince: Instant?
     var isShutDown = false
+    /// When the first event arrived (the node's start).
+    var startedAt: Instant?
     var actions: [RoutingAction] = []
     /// Accept a service prefix advertised by an origin (authorisation hook).
     var acceptPrefix: @Sendable (PrefixEntry, NodeID) -> Bool = { _, _ in true }
@@ -56,6 +58,7 @@ public struct RoutingNode: Sendable {
     public mutating func handle(_ event: RoutingEvent, now: Instant) -> [RoutingAction] {
         guard !isShutDown else { return [] }
         actions.removeAll(keepingCapacity: true)
+        if startedAt == nil { startedAt = now }
         switch event {
         case let .linkUp(link, parameters):
             if links.contains(link) { linkDown(link, now: now) }

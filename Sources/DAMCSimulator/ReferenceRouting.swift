@@ -17,6 +17,12 @@ public struct ReferenceRouting {
         public var to: Int
         public var cost: UInt64
         public var link: LinkID
+
+        public init(to: Int, cost: UInt64, link: LinkID) {
+            self.to = to
+            self.cost = cost
+            self.link = link
+        }
     }
 
     public let ids: [NodeID]

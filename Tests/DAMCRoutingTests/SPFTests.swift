@@ -1,0 +1,203 @@
+import DAMCRouting
+import DAMCSimulator
+import DAMCWire
+import PropertyBased
+import Testing
+
+@Suite("SPF, RIB and FIB")
+struct SPFTests {
+    static func id(_ n: Int) -> NodeID { try! NodeID("n\(n)") }
+
+    /// Random graph: (advertisements for SPFGraph, reference edges, no-transit flags).
+    static func randomGraph(_ rng: inout some RandomNumberGenerator) -> (
+        [NodeID: (flags: NodeFlags, adjacencies: [Adjacency])], ReferenceRouting
+    ) {
+        let count = Int.random(in: 2...14, using: &rng)
+        var adverts: [NodeID: (flags: NodeFlags, adjacencies: [Adjacency])] = [:]
+        var edges = [[ReferenceRouting.Edge]](repeating: [], count: count)
+        var noTransit = [Bool](repeating: false, count: count)
+        var nextLink = [UInt32](repeating: 1, count: count)
+        for n in 0..<count {
+            noTransit[n] = Int.random(in: 0..<4, using: &rng) == 0
+            adverts[id(n)] = (noTransit[n] ? .noTransit : [], [])
+        }
+        for _ in 0..<Int.random(in: 1...(count * 2), using: &rng) {
+            let a = Int.random(in: 0..<count, using: &rng), b = Int.random(in: 0..<count, using: &rng)
+            guard a != b else { continue }
+            let cost = UInt32.random(in: 1...4, using: &rng)   // small costs: many ties, much ECMP
+            let la = nextLink[a], lb = nextLink[b]
+            nextLink[a] += 1; nextLink[b] += 1
+            // Sometimes only one end advertises: the two-way check must drop it.
+            let oneWay = Int.random(in: 0..<8, using: &rng) == 0
+            adverts[id(a)]!.adjacencies.append(Adjacency(neighbor: id(b), cost: cost, capacityKbps: 1, linkID: la))
+            if !oneWay {
+                adverts[id(b)]!.adjacencies.append(Adjacency(neighbor: id(a), cost: cost, capacityKbps: 1, linkID: lb))
+                edges[a].append(.init(to: b, cost: UInt64(cost), link: la))
+                edges[b].append(.init(to: a, cost: UInt64(cost), link: lb))
+            }
+        }
+        // A one-way advertisement between a pair that is otherwise two-way
+        // still counts (the check is per node pair), so mirror that.
+        for a in 0..<count {
+            for adjacency in adverts[id(a)]!.adjacencies {
+                let b = Int(adjacency.neighbor.rawValue.dropFirst())!
+                let twoWay = adverts[adjacency.neighbor]!.adjacencies.contains { $0.neighbor == id(a) }
+                let present = edges[a].contains { $0.link == adjacency.linkID! }
+                if twoWay && !present {
+                    edges[a].append(.init(to: b, cost: UInt64(adjacency.cost), link: adjacency.linkID!))
+                }
+            }
+        }
+        return (adverts, ReferenceRouting(ids: (0..<count).map(id), noTransit: noTransit, edges: edges))
+    }
+
+    @Test("SPF equals the all-pairs reference: distances, ECMP sets, two-way check, no-transit")
+    func spfMatchesReference() async {
+        let graphs = Generator(run: { rng in
+            var source = rng
+            defer { rng = source }
+            return SPFTests.randomGraph(&source)
+        })
+        await propertyCheck(count: 400, input: graphs) { graph in
+            let (adverts, reference) = graph
+            let spfGraph = SPFGraph(advertised: adverts)
+            for source in reference.ids.indices {
+                let result = SPFResult.compute(from: reference.ids[source], on: spfGraph)
+                for destination in reference.ids.indices where destination != source {
+                    let expected = reference.distance[source][destination]
+                    let actual = result.distance[reference.ids[destination]]
+                    #expect(actual == (expected == .max ? nil : expected))
+                    #expect((result.nextHops[reference.ids[destination]] ?? []) == reference.nextHops(from: source, to: destination))
+                }
+            }
+        }
+    }
+
+    @Test("ECMP and no-transit on a square with a gateway")
+    func square() {
+        // a - b - d and a - c - d, all cost 1; g hangs off b and c and is no-transit.
+        func adj(_ n: String, _ link: UInt32, cost: UInt32 = 1) -> Adjacency {
+            Adjacency(neighbor: try! NodeID(n), cost: cost, capacityKbps: 1, linkID: link)
+        }
+        let graph = SPFGraph(advertised: [
+            try! NodeID("a"): ([], [adj("b", 1), adj("c", 2)]),
+            try! NodeID("b"): ([], [adj("a", 1), adj("d", 2), adj("g", 3)]),
+            try! NodeID("c"): ([], [adj("a", 1), adj("d", 2), adj("g", 3)]),
+            try! NodeID("d"): ([], [adj("b", 1), adj("c", 2)]),
+            try! NodeID("g"): (.noTransit, [adj("b", 1, cost: 0 + 1), adj("c", 2, cost: 1)]),
+        ])
+        let fromA = SPFResult.compute(from: try! NodeID("a"), on: graph)
+        #expect(fromA.distance[try! NodeID("d")] == 2)
+        #expect(fromA.nextHops[try! NodeID("d")] == [.neighbor(link: 1, node: try! NodeID("b")), .neighbor(link: 2, node: try! NodeID("c"))])
+        #expect(fromA.nextHops[try! NodeID("g")]?.count == 2)
+        // From g, d is reachable via b or c, but nobody goes through g.
+        let fromB = SPFResult.compute(from: try! NodeID("b"), on: graph)
+        #expect(fromB.nextHops[try! NodeID("c")]?.count == 2)   // via a and via d, never via g
+        #expect(fromB.nextHops[try! NodeID("c")]?.contains(.neighbor(link: 3, node: try! NodeID("g"))) == false)
+    }
+
+    @Test("FIB: longest match on whole components")
+    func longestMatch() {
+        var fib = FIB()
+        let hop = NextHop.neighbor(link: 1, node: try! NodeID("r1"))
+        let other = NextHop.neighbor(link: 2, node: try! NodeID("r2"))
+        fib.apply(.add(.make("/a"), [hop]))
+        fib.apply(.add(.make("/a/b"), [other]))
+        fib.apply(.add(.make("/files/a%2Fb"), [.local]))
+        #expect(fib.lookup(.make("/a/b/c"))?.prefix == .make("/a/b"))
+        #expect(fib.lookup(.make("/a/bc"))?.prefix == .make("/a"))
+        #expect(fib.lookup(.make("/ab")) == nil)                   // /a is not a prefix of /ab
+        #expect(fib.lookup(.make("/a"))?.nextHops == [hop])
+        #expect(fib.lookup(.make("/files/a/b")) == nil)            // %2F is inside one component
+        #expect(fib.lookup(.make("/files/a%2fb/x"))?.nextHops == [.local])
+        fib.apply(.add(.make("/"), [other]))
+        #expect(fib.lookup(.make("/zzz"))?.prefix == .root)
+        fib.apply(.change(.make("/a/b"), [hop, other]))
+        #expect(fib.lookup(.make("/a/b/c"))?.nextHops == [hop, other])
+        fib.apply(.remove(.make("/a/b")))
+        #expect(fib.lookup(.make("/a/b/c"))?.prefix == .make("/a"))
+        #expect(fib.count == 3)
+    }
+
+    @Test("FIB equals a linear-scan reference under random changes")
+    func fibProperty() async {
+        let names = ["/a", "/a/b", "/a/b/c", "/ab", "/b", "/", "/a/c", "/x/y/z", "/a%20b", "/a/b/c/d/e"].map(ServiceName.make)
+        let operations = Generator(run: { rng in
+            (0..<60).map { _ in (Int.random(in: 0..<names.count, using: &rng), Int.random(in: 0..<3, using: &rng)) }
+        })
+        await propertyCheck(count: 200, input: operations) { ops in
+            var fib = FIB()
+            var reference: [ServiceName: [NextHop]] = [:]
+            for (index, op) in ops {
+                let name = names[index]
+                if op == 0 {
+                    fib.apply(.remove(name)); reference[name] = nil
+                } else {
+                    let hops: [NextHop] = op == 1 ? [.local] : [.neighbor(link: UInt32(index), node: try! NodeID("r"))]
+                    fib.apply(.add(name, hops)); reference[name] = hops
+                }
+                for probe in names + [.make("/a/b/c/d/e/f"), .make("/q")] {
+                    let expected = reference.keys.filter { $0.isPrefix(of: probe) }.max { $0.count < $1.count }
+                    #expect(fib.lookup(probe)?.prefix == expected)
+                    #expect(fib.lookup(probe)?.nextHops == expected.flatMap { reference[$0] })
+                }
+            }
+        }
+    }
+
+    @Test("RIB: anycast keeps every equally near gateway; the nearest wins otherwise")
+    func anycast() {
+        var lsdb = LSDB()
+        func adjacencyLSA(_ origin: String, _ flags: NodeFlags, _ adjacencies: [(String, UInt32, UInt32)]) -> LSA {
+            LSA(origin: try! NodeID(origin), sequence: 1, lifetime: 3600,
+                body: .adjacency(flags: flags, adjacencies: adjacencies.map {
+                    Adjacency(neighbor: try! NodeID($0.0), cost: $0.1, capacityKbps: 1, linkID: $0.2) }))
+        }
+        let lsas = [
+            adjacencyLSA("r", [], [("g1", 10, 1), ("g2", 10, 2), ("g3", 20, 3)]),
+            adjacencyLSA("g1", .noTransit, [("r", 10, 1)]),
+            adjacencyLSA("g2", .noTransit, [("r", 10, 1)]),
+            adjacencyLSA("g3", .noTransit, [("r", 20, 1)]),
+            LSA(origin: try! NodeID("g1"), sequence: 1, lifetime: 3600, body: .servicePrefix([PrefixEntry(prefix: .make("/s"))])),
+            LSA(origin: try! NodeID("g2"), sequence: 1, lifetime: 3600, body: .servicePrefix([PrefixEntry(prefix: .make("/s"))])),
+            LSA(origin: try! NodeID("g3"), sequence: 1, lifetime: 3600, body: .servicePrefix([PrefixEntry(prefix: .make("/s"))])),
+            LSA(origin: try! NodeID("g3"), fragment: 1, sequence: 1, lifetime: 3600,
+                body: .servicePrefix([PrefixEntry(prefix: .make("/only3"), metric: 5)])),
+        ]
+        for lsa in lsas { lsdb.install(lsa, checksum: lsa.checksum, now: .zero) }
+        let spf = SPFResult.compute(from: try! NodeID("r"), on: SPFGraph(lsdb: lsdb, now: .zero))
+        let rib = RIB(lsdb: lsdb, spf: spf, selfID: try! NodeID("r"), now: .zero)
+        #expect(rib.routes[.make("/s")]?.origins == [try! NodeID("g1"), try! NodeID("g2")])
+        #expect(rib.routes[.make("/s")]?.nextHops.count == 2)
+        #expect(rib.routes[.make("/s")]?.cost == 10)
+        #expect(rib.routes[.make("/only3")]?.cost == 25)
+        // The grant hook refuses entries: they never reach the RIB.
+        let filtered = RIB(lsdb: lsdb, spf: spf, selfID: try! NodeID("r"), now: .zero) { _, origin in origin.rawValue != "g1" }
+        #expect(filtered.routes[.make("/s")]?.origins == [try! NodeID("g2")])
+    }
+
+    @Test("SPF throttle follows RFC 8405: initial, short, long, back to quiet")
+    func throttle() {
+        var throttle = SPFThrottle()
+        let t0 = Instant.zero
+        throttle.event(now: t0)
+        #expect(throttle.state == .shortWait)
+        #expect(throttle.spfDue == t0 + .milliseconds(50))
+        var ran = throttle.expire(now: t0 + .milliseconds(50))
+        #expect(ran)
+        throttle.event(now: t0 + .milliseconds(100))
+        #expect(throttle.spfDue == t0 + .milliseconds(300))           // short delay
+        ran = throttle.expire(now: t0 + .milliseconds(300))
+        #expect(ran)
+        _ = throttle.expire(now: t0 + .milliseconds(500))            // time to learn ends
+        #expect(throttle.state == .longWait)
+        throttle.event(now: t0 + .seconds(1))
+        #expect(throttle.spfDue == t0 + .seconds(6))                  // long delay
+        ran = throttle.expire(now: t0 + .seconds(6))
+        #expect(ran)
+        _ = throttle.expire(now: t0 + .seconds(11))                   // hold-down over
+        #expect(throttle.state == .quiet)
+        throttle.event(now: t0 + .seconds(20))
+        #expect(throttle.spfDue == t0 + .seconds(20) + .milliseconds(50))
+    }
+}
