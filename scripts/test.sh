@@ -2,15 +2,19 @@
 # The test command (README): builds every product, runs the unit and
 # simulator tests with Swift Testing, then a short fuzzing smoke run of the
 # wire decoder. Namespace lab scenarios join here when they exist (issue 9).
+#
+# Release configuration: the simulator tests run hundreds of routing
+# engines (500 nodes) and take about 30 s optimised but many minutes in a
+# debug build. Overflow and precondition checks stay on in release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-echo "== build (debug, all products)"
-swift build
+echo "== build (release, all products)"
+swift build -c release
 
-echo "== swift test"
-swift test
+echo "== swift test -c release"
+swift test -c release
 
 echo "== fuzz smoke: wire decoder, 300000 executions (Fuzz/run.sh)"
 Fuzz/run.sh 300000 -print_final_stats=1 2>&1 | grep -E '^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true

@@ -75,5 +75,9 @@ struct ChaosSimulationTests {
         let outcome = Self.chaos(seed: seed, routers: 16, gateways: 10, faults: 25)
         #expect(outcome.mismatches == [], "seed \(seed)")
         #expect(outcome.floodingAfterQuiet == 0, "seed \(seed): flooding traffic after quiescence")
+        // No storm: each origination crosses each link at most about once
+        // per direction (retransmissions and resyncs included).
+        #expect(outcome.lsaCopies <= 2 * outcome.links * outcome.originations,
+                "seed \(seed): \(outcome.lsaCopies) LSA copies for \(outcome.originations) originations on \(outcome.links) links")
     }
 }
