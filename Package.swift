@@ -69,7 +69,7 @@ let package = Package(
         // Benchmarks live apart from tests and never fail on timing.
         .executableTarget(
             name: "damc-bench",
-            dependencies: ["DAMCWire"]
+            dependencies: ["DAMCWire", "DAMCRouting", "DAMCSimulator", "DAMCTopology"]
         ),
 
         .testTarget(

@@ -86,36 +86,29 @@ public struct NameTable<Value>: Sendable where Value: Sendable {
     public func longestPrefixMatchLength(_ name: ServiceName) -> (components: Int, value: Value)? {
         guard count > 0 else { return nil }
         return name.storage.withUnsafeBufferPointer { storage -> (Int, Value)? in
-            // Boundaries and hashes of every prefix, in one pass, on the stack.
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: Limits.maxNameComponents + 1) { boundaries in
-                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Limits.maxNameComponents + 1) { hashes in
-                    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-                    boundaries[0] = 0
-                    hashes[0] = hash
-                    var offset = 0
-                    var component = 0
-                    while offset < storage.count && component < Limits.maxNameComponents {
-                        let end = offset + 1 + Int(storage[offset])
-                        while offset < end {
-                            hash = (hash ^ UInt64(storage[offset])) &* 0x0000_0100_0000_01B3
-                            offset += 1
-                        }
-                        component += 1
-                        boundaries[component] = offset
-                        hashes[component] = hash
-                    }
-                    var length = component
-                    while length >= 0 {
-                        if lengthCounts[length] > 0,
-                           let slot = findSlot(hash: hashes[length], storage, length: boundaries[length]),
-                           let value = entries[Int(slots[slot])].value {
-                            return (length, value)
-                        }
-                        length -= 1
-                    }
-                    return nil
+            // One forward pass: hash the name component by component and probe
+            // each prefix length that has entries; the last hit is the longest.
+            var best: (Int, Value)?
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            if lengthCounts[0] > 0, let slot = findSlot(hash: hash, storage, length: 0),
+               let value = entries[Int(slots[slot])].value {
+                best = (0, value)
+            }
+            var offset = 0
+            var component = 0
+            while offset < storage.count && component < Limits.maxNameComponents {
+                let end = offset + 1 + Int(storage[offset])
+                while offset < end {
+                    hash = (hash ^ UInt64(storage[offset])) &* 0x0000_0100_0000_01B3
+                    offset += 1
+                }
+                component += 1
+                if lengthCounts[component] > 0, let slot = findSlot(hash: hash, storage, length: offset),
+                   let value = entries[Int(slots[slot])].value {
+                    best = (component, value)
                 }
             }
+            return best
         }
     }
 

@@ -23,29 +23,33 @@ public struct RIB: Sendable, Equatable {
     public init() {}
 
     /// Builds the RIB from the live service-prefix LSAs and an SPF result.
+    /// (An origin listing one prefix twice, in two fragments, counts once.)
     /// Prefixes of unreachable origins are left out; a prefix `accept`
     /// refuses (e.g. without a valid grant) is left out and counted by the
     /// caller.
     public init(lsdb: LSDB, spf: SPFResult, selfID: NodeID, now: Instant,
-                accept: (PrefixEntry, NodeID) -> Bool = { _, _ in true }) {
+                accept: ((PrefixEntry, NodeID) -> Bool)? = nil) {
+        var total = 0
+        for (key, entry) in lsdb.entries where key.type == .servicePrefix {
+            if case let .servicePrefix(prefixes) = entry.lsa.body { total += prefixes.count }
+        }
+        routes.reserveCapacity(total)
         for (key, entry) in lsdb.entries where key.type == .servicePrefix && !entry.isPurged(at: now) {
             guard case let .servicePrefix(prefixes) = entry.lsa.body,
                   let distance = spf.distance[key.origin] else { continue }
             let hops: [NextHop] = key.origin == selfID ? [.local] : (spf.nextHops[key.origin] ?? [])
             if hops.isEmpty { continue }
-            for prefix in prefixes where accept(prefix, key.origin) {
+            for prefix in prefixes {
+                if let accept, !accept(prefix, key.origin) { continue }
                 let cost = distance + UInt64(prefix.metric)
-                if let current = routes[prefix.prefix] {
+                if let index = routes.index(forKey: prefix.prefix) {
+                    let current = routes.values[index]
                     if cost < current.cost {
-                        routes[prefix.prefix] = RIBEntry(cost: cost, nextHops: hops, origins: [key.origin])
-                    } else if cost == current.cost {
-                        var merged = current
-                        merged.nextHops = SPFResult.merge(current.nextHops, hops)
-                        if !merged.origins.contains(key.origin) {
-                            merged.origins.append(key.origin)
-                            merged.origins.sort()
-                        }
-                        routes[prefix.prefix] = merged
+                        routes.values[index] = RIBEntry(cost: cost, nextHops: hops, origins: [key.origin])
+                    } else if cost == current.cost && !current.origins.contains(key.origin) {
+                        routes.values[index].nextHops = SPFResult.merge(current.nextHops, hops)
+                        routes.values[index].origins.append(key.origin)
+                        routes.values[index].origins.sort()
                     }
                 } else {
                     routes[prefix.prefix] = RIBEntry(cost: cost, nextHops: hops, origins: [key.origin])

@@ -39,7 +39,7 @@ public struct RoutingNode: Sendable {
     var startedAt: Instant?
     var actions: [RoutingAction] = []
     /// Accept a service prefix advertised by an origin (authorisation hook).
-    var acceptPrefix: @Sendable (PrefixEntry, NodeID) -> Bool = { _, _ in true }
+    var acceptPrefix: (@Sendable (PrefixEntry, NodeID) -> Bool)?
 
     public init(config: RoutingConfig) {
         self.config = config

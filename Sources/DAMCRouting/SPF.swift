@@ -39,18 +39,29 @@ public struct SPFGraph: Sendable {
 
     /// Builds the graph from each node's advertised flags and adjacencies.
     public init(advertised: [NodeID: (flags: NodeFlags, adjacencies: [Adjacency])]) {
-        for origin in advertised.keys.sorted() { _ = node(origin) }
-        for (origin, advert) in advertised {
-            let from = index[origin]!
-            flags[from] = advert.flags
-            for adjacency in advert.adjacencies {
+        let origins = advertised.keys.sorted()
+        nodes = origins
+        index.reserveCapacity(origins.count)
+        for (position, origin) in origins.enumerated() { index[origin] = position }
+        flags = origins.map { advertised[$0]!.flags }
+        // Neighbour indices each node advertises, for the two-way check.
+        var lists = [[Int]](repeating: [], count: origins.count)
+        for (position, origin) in origins.enumerated() {
+            lists[position] = advertised[origin]!.adjacencies.compactMap { index[$0.neighbor] }
+        }
+        var listed = lists.map { Set($0) }
+        _ = listed.count
+        edges = [[(to: Int, cost: UInt32, link: UInt32?)]](repeating: [], count: origins.count)
+        for (from, origin) in origins.enumerated() {
+            let adjacencies = advertised[origin]!.adjacencies
+            edges[from].reserveCapacity(adjacencies.count)
+            for adjacency in adjacencies {
                 // Two-way check: the neighbour must list the origin too.
-                guard let back = advertised[adjacency.neighbor],
-                      back.adjacencies.contains(where: { $0.neighbor == origin }),
-                      let to = index[adjacency.neighbor] else { continue }
+                guard let to = index[adjacency.neighbor], listed[to].contains(from) else { continue }
                 edges[from].append((to, adjacency.cost, adjacency.linkID))
             }
         }
+        listed.removeAll()
     }
 }
 

@@ -11,6 +11,17 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "wire"?:
     WireBenchmark.run(seconds: arguments.count > 1 ? Double(arguments[1]) ?? 0.3 : 0.3)
+case "spf"?:
+    RoutingBenchmark.spf()
+case "fib"?:
+    RoutingBenchmark.fib(sizes: arguments.count > 1 ? arguments.dropFirst().compactMap { Int($0) } : [100_000, 1_000_000])
+case "sim"?:
+    RoutingBenchmark.simulation(routers: arguments.count > 1 ? Int(arguments[1]) ?? 400 : 400,
+                                gateways: arguments.count > 2 ? Int(arguments[2]) ?? 100 : 100)
+case "routing"?:
+    RoutingBenchmark.spf()
+    RoutingBenchmark.fib(sizes: [100_000, 1_000_000])
+    RoutingBenchmark.simulation(routers: 400, gateways: 100)
 case "worst-case"?:
     // One worst-case input for the allocation check (scripts/alloc-check.sh);
     // -1 builds the input without decoding it (the baseline).
@@ -31,10 +42,17 @@ case "profile-decode"?:
     print("decoded \(decoded) x \(bytes.count) bytes")
 default:
     print("""
-        usage: damc-bench wire [SECONDS-PER-SAMPLE]
+        usage: damc-bench wire [SECONDS-PER-SAMPLE] | spf | fib [SIZES...] | sim [ROUTERS GATEWAYS] | routing
 
         wire   encode and decode of a hello, a 50-prefix LSA and an LSA at
                the largest size allowed (\(16_384) bytes), in ns per message
                and MB/s, beside a plain copy of the same bytes.
+        spf    full SPF + RIB + FIB on 1,000 nodes / 4,000 links / 10,000
+               prefixes, beside a textbook binary-heap Dijkstra.
+        fib    longest-prefix lookup and memory at 100,000 and 1,000,000
+               prefixes, beside a dictionary and a linear scan.
+        sim    a 500-node simulation: cold start, flooding cost of one
+               origination against 2 x links, wall time of a link failure.
+        routing  spf, fib and sim together.
         """)
 }
