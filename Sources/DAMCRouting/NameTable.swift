@@ -22,8 +22,13 @@ public struct NameTable<Value>: Sendable where Value: Sendable {
 
     private var entries: [Entry] = []
     private var freeEntries: [Int32] = []
-    /// Open addressing: -1 empty, -2 deleted, else an index into `entries`.
-    private var slots: [Int32] = Array(repeating: -1, count: 16)
+    /// Open addressing. Each slot packs the entry index (low 32 bits) with
+    /// the high 32 bits of its hash as a tag, so a probe rejects most
+    /// non-matching slots without touching the entry or its bytes (a cache
+    /// miss each at a million entries). `empty` and `deleted` are reserved.
+    private var slots: [UInt64] = Array(repeating: NameTable.empty, count: 16)
+    private static var empty: UInt64 { .max }
+    private static var deleted: UInt64 { .max - 1 }
     private var usedSlots = 0      // live + deleted
     private var arena: [UInt8] = []
     private var garbageBytes = 0
@@ -55,23 +60,28 @@ public struct NameTable<Value>: Sendable where Value: Sendable {
 
     private func findSlot(hash: UInt64, _ storage: UnsafeBufferPointer<UInt8>, length: Int) -> Int? {
         let mask = slots.count - 1
+        let tag = hash >> 32
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let index = slots[slot]
-            if index == -1 { return nil }
-            if index >= 0 {
-                let entry = entries[Int(index)]
-                if entry.hash == hash && matches(entry, storage, length: length) { return slot }
+        return slots.withUnsafeBufferPointer { slots in
+            while true {
+                let packed = slots[slot]
+                if packed == Self.empty { return nil }
+                if packed != Self.deleted && packed >> 32 == tag {
+                    let entry = entries[Int(packed & 0xFFFF_FFFF)]
+                    if entry.hash == hash && matches(entry, storage, length: length) { return slot }
+                }
+                slot = (slot + 1) & mask
             }
-            slot = (slot + 1) & mask
         }
     }
+
+    private func entryIndex(_ slot: Int) -> Int { Int(slots[slot] & 0xFFFF_FFFF) }
 
     /// The value stored for exactly `name`.
     public func value(for name: ServiceName) -> Value? {
         name.storage.withUnsafeBufferPointer { storage in
             guard let slot = findSlot(hash: Self.hash(name.storage), storage, length: storage.count) else { return nil }
-            return entries[Int(slots[slot])].value
+            return entries[entryIndex(slot)].value
         }
     }
 
@@ -91,7 +101,7 @@ public struct NameTable<Value>: Sendable where Value: Sendable {
             var best: (Int, Value)?
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             if lengthCounts[0] > 0, let slot = findSlot(hash: hash, storage, length: 0),
-               let value = entries[Int(slots[slot])].value {
+               let value = entries[entryIndex(slot)].value {
                 best = (0, value)
             }
             var offset = 0
@@ -104,7 +114,7 @@ public struct NameTable<Value>: Sendable where Value: Sendable {
                 }
                 component += 1
                 if lengthCounts[component] > 0, let slot = findSlot(hash: hash, storage, length: offset),
-                   let value = entries[Int(slots[slot])].value {
+                   let value = entries[entryIndex(slot)].value {
                     best = (component, value)
                 }
             }
@@ -121,7 +131,7 @@ public struct NameTable<Value>: Sendable where Value: Sendable {
         let hash = Self.hash(name.storage)
         let existing = name.storage.withUnsafeBufferPointer { findSlot(hash: hash, $0, length: $0.count) }
         if let slot = existing {
-            let index = Int(slots[slot])
+            let index = entryIndex(slot)
             let old = entries[index].value
             entries[index].value = value
             return old
@@ -153,14 +163,14 @@ public struct NameTable<Value>: Sendable where Value: Sendable {
         guard let slot = name.storage.withUnsafeBufferPointer({ findSlot(hash: hash, $0, length: $0.count) }) else {
             return nil
         }
-        let index = Int(slots[slot])
+        let index = entryIndex(slot)
         let old = entries[index].value
         garbageBytes += Int(entries[index].length)
         lengthCounts[Int(entries[index].components)] -= 1
         entries[index].live = false
         entries[index].value = nil
         freeEntries.append(Int32(index))
-        slots[slot] = -2
+        slots[slot] = Self.deleted
         count -= 1
         if garbageBytes > 4096 && garbageBytes > arena.count / 2 { compact() }
         return old
@@ -169,14 +179,14 @@ public struct NameTable<Value>: Sendable where Value: Sendable {
     private mutating func insertSlot(hash: UInt64, index: Int) {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] >= 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(index)
+        while slots[slot] != Self.empty && slots[slot] != Self.deleted { slot = (slot + 1) & mask }
+        slots[slot] = (hash >> 32) << 32 | UInt64(index)
     }
 
     private mutating func rehash(capacity: Int) {
         var size = 16
         while size < capacity * 4 / 3 + 1 { size <<= 1 }
-        slots = Array(repeating: -1, count: size)
+        slots = Array(repeating: Self.empty, count: size)
         usedSlots = 0
         for index in entries.indices where entries[index].live {
             insertSlot(hash: entries[index].hash, index: index)
@@ -218,7 +228,7 @@ public struct NameTable<Value>: Sendable where Value: Sendable {
 
     /// Bytes held by the table's own storage (for the memory benchmark).
     public var approximateBytes: Int {
-        entries.capacity * MemoryLayout<Entry>.stride + slots.capacity * 4 + arena.capacity
+        entries.capacity * MemoryLayout<Entry>.stride + slots.capacity * 8 + arena.capacity
             + freeEntries.capacity * 4
     }
 }

@@ -17,6 +17,7 @@ extension RoutingNode {
                 continue
             }
             let forgetAt = expires + config.purgeHold
+            if key.type == .adjacency { cachedSPF = nil }
             if forgetAt <= now {
                 lsdb.remove(key)
                 for linkID in links.ids { withNeighbor(linkID) { _ = $0.retransmit.removeValue(forKey: key) } }
@@ -33,9 +34,14 @@ extension RoutingNode {
     }
 
     mutating func runSPF(now: Instant) {
-        counters.spfRuns += 1
-        let graph = SPFGraph(lsdb: lsdb, now: now)
-        let spf = SPFResult.compute(from: id, on: graph)
+        let spf: SPFResult
+        if let cachedSPF {
+            spf = cachedSPF
+        } else {
+            counters.spfRuns += 1
+            spf = SPFResult.compute(from: id, on: SPFGraph(lsdb: lsdb, now: now))
+            cachedSPF = spf
+        }
         let newRIB = RIB(lsdb: lsdb, spf: spf, selfID: id, now: now, accept: acceptPrefix)
         let changes = FIB.diff(from: rib, to: newRIB)
         rib = newRIB

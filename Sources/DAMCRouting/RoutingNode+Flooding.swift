@@ -85,6 +85,7 @@ extension RoutingNode {
     /// one it came from, and schedules SPF.
     mutating func install(_ lsa: LSA, checksum: UInt32, now: Instant, from link: LinkID?) {
         lsdb.install(lsa, checksum: checksum, now: now)
+        if lsa.type == .adjacency { cachedSPF = nil }
         if link != nil { counters.lsasInstalled += 1 }
         for linkID in links.ids {
             guard links[linkID].neighbor?.state == .up else { continue }

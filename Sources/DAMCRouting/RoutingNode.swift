@@ -35,6 +35,9 @@ public struct RoutingNode: Sendable {
     /// The first change not yet reflected in the FIB (convergence counter).
     var changeSince: Instant?
     var isShutDown = false
+    /// The last SPF result, reused while no adjacency LSA changed (a
+    /// prefix-only change then costs a RIB rebuild, not an SPF).
+    var cachedSPF: SPFResult?
     /// When the first event arrived (the node's start).
     var startedAt: Instant?
     var actions: [RoutingAction] = []

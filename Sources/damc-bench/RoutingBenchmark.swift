@@ -161,6 +161,17 @@ enum RoutingBenchmark {
         }
     }
 
+    /// A lookup loop for profilers.
+    static func profileLookups(size: Int, count: Int) {
+        let names = (0..<size).map { try! ServiceName("/svc\($0 % 5000)/api\($0 / 5000)/v\($0 % 7)") }
+        var fib = FIB()
+        for name in names { fib.apply(.add(name, [.local])) }
+        let probes = names.prefix(1000).map { try! $0.appending(Array("item7".utf8)).appending(Array("x".utf8)) }
+        var found = 0
+        for index in 0..<count where fib.lookupNextHops(probes[index % probes.count]) != nil { found += 1 }
+        print("found \(found)")
+    }
+
     // MARK: Flooding and simulation
 
     /// Converges a generated topology, waits out the SPF hold-down, then
@@ -187,6 +198,7 @@ enum RoutingBenchmark {
         let perLSA = Double(copies() - before) / Double(max(1, originations))
         print("\(topology.nodes.count)-node simulation (\(sim.links.count) links): cold start to converged FIBs: \(format(milliseconds(coldStart) / 1000)) s wall for 15 s virtual; FIBs equal the reference: \(converged)")
         print("  flooding one origination: \(format(perLSA)) LSA copies (bound 2 x links = \(2 * sim.links.count)); with acks \(sim.links.count * 2) messages per direction pair at most")
+        sim.run(for: .seconds(15))  // quiet again before the failure
         let (_, failure) = time {
             sim.setLink(core, up: false)
             sim.run(for: .seconds(10))

@@ -15,6 +15,8 @@ case "spf"?:
     RoutingBenchmark.spf()
 case "fib"?:
     RoutingBenchmark.fib(sizes: arguments.count > 1 ? arguments.dropFirst().compactMap { Int($0) } : [100_000, 1_000_000])
+case "profile-fib"?:
+    RoutingBenchmark.profileLookups(size: 100_000, count: arguments.count > 1 ? Int(arguments[1]) ?? 5_000_000 : 5_000_000)
 case "sim"?:
     RoutingBenchmark.simulation(routers: arguments.count > 1 ? Int(arguments[1]) ?? 400 : 400,
                                 gateways: arguments.count > 2 ? Int(arguments[2]) ?? 100 : 100)
