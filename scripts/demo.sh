@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The run command (README): sets up, builds and shows DAMC working.
-# Today (issue 3) that is the wire layer: damcctl decodes the golden
-# vectors of every message type and checks service names. Later issues turn
-# this into the Figure 2 mesh demo.
+# Today (issues 3 and 4): damcctl decodes the golden vectors of every
+# message type and checks service names; damc-sim converges the Figure 2
+# mesh of draft-li-icnrg-damc and reconverges after a link failure. Later
+# issues turn this into the Figure 2 mesh on real sockets and namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -10,7 +11,9 @@ bash scripts/setup.sh
 
 echo "== building (release)"
 swift build -c release --product damcctl >/dev/null
+swift build -c release --product damc-sim >/dev/null
 ctl=.build/release/damcctl
+sim=.build/release/damc-sim
 
 echo "== damcctl --help"
 "$ctl" --help
@@ -33,3 +36,7 @@ echo
 echo "== a corrupted LSA is refused with a typed error"
 corrupted=$(grep -v '^#' Tests/DAMCWireTests/Fixtures/LinkStateUpdate.hex | tr -d ' \n' | sed 's/736731/736732/')
 "$ctl" decode "$corrupted" || true
+
+echo
+echo "== routing: the Figure 2 mesh in the simulator, then link 2 (sr1-sr2) fails halfway"
+"$sim" run examples/figure2.json --seconds 30 --fail 2 --show sg1 --show sr3

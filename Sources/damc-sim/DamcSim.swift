@@ -84,41 +84,17 @@ struct Chaos: ParsableCommand {
 
     func run() throws {
         var failed = 0
+        var parameters = ChaosScenario.Parameters()
+        parameters.routers = routers
+        parameters.gateways = gateways
+        parameters.faults = faults
+        parameters.loss = loss
         for seed in from...to {
-            let topology = TopologyGenerator.generate(routers: routers, gateways: gateways, extraCoreLinks: routers, seed: seed)
-            let sim = Simulator(topology: topology, seed: seed)
-            sim.conditions.loss = loss
-            sim.conditions.duplication = 0.05
-            sim.conditions.jitter = .milliseconds(20)
-            sim.start()
-            sim.run(for: .seconds(5))
-            var rng = SeededGenerator(seed: seed &* 31 &+ 7)
-            var crashed: Set<Int> = []
-            for _ in 0..<faults {
-                switch rng.next() % 5 {
-                case 0, 1:
-                    let link = Int(rng.next() % UInt64(sim.links.count))
-                    sim.setLink(link, up: !sim.links[link].up)
-                case 2:
-                    let link = Int(rng.next() % UInt64(sim.links.count))
-                    sim.setBlackhole(link, !sim.links[link].blackholed)
-                case 3:
-                    let node = Int(rng.next() % UInt64(sim.nodes.count))
-                    if crashed.contains(node) { sim.restart(node); crashed.remove(node) } else { sim.crash(node); crashed.insert(node) }
-                default:
-                    let node = Int(rng.next() % UInt64(sim.nodes.count))
-                    if crashed.remove(node) != nil { sim.restart(node) }
-                }
-                sim.run(for: .milliseconds(Int64(rng.next() % 3000)))
-            }
-            for link in sim.links.indices where rng.chance(0.7) { sim.setLink(link, up: true); sim.setBlackhole(link, false) }
-            for node in crashed where rng.chance(0.7) { sim.restart(node) }
-            sim.conditions.loss = 0
-            sim.run(for: .seconds(40))
-            let mismatches = sim.fibMismatches()
-            print("seed \(seed): \(mismatches.isEmpty ? "ok" : "MISMATCH \(mismatches.count)") events \(sim.eventsProcessed) LSA copies \(sim.total(\.lsasFlooded) + sim.total(\.lsasRetransmitted)) originated \(sim.total(\.lsasOriginated))")
-            for problem in mismatches.prefix(5) { print("  \(problem)") }
-            if !mismatches.isEmpty { failed += 1 }
+            let outcome = ChaosScenario.run(seed: seed, parameters)
+            let ok = outcome.mismatches.isEmpty && outcome.floodingAfterQuiet == 0
+            print("seed \(seed): \(ok ? "ok" : "FAILED") mismatches \(outcome.mismatches.count), flooding after quiet \(outcome.floodingAfterQuiet), events \(outcome.events), LSA copies \(outcome.lsaCopies) for \(outcome.originations) originations on \(outcome.links) links")
+            for problem in outcome.mismatches.prefix(5) { print("  \(problem)") }
+            if !ok { failed += 1 }
         }
         if failed > 0 { throw ExitCode(1) }
     }
