@@ -77,7 +77,8 @@ let package = Package(
             dependencies: [
                 "DAMCRouting", "DAMCSimulator", "DAMCTopology", "DAMCWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "DAMCWireTests",

@@ -17,6 +17,9 @@ public struct RoutingConfig: Sendable {
     public var summaryHold: Duration = .milliseconds(200)
     /// Remaining lifetime given to originated LSAs, seconds.
     public var lsaLifetime: UInt16 = 3600
+    /// A received LSA claiming more remaining lifetime than this is
+    /// impossible (no originator gives that much) and is dropped and counted.
+    public var maxAcceptedLifetime: UInt16 = 7200
     /// Own LSAs are re-originated this long after their last origination.
     public var refreshInterval: Duration = .seconds(1800)
     /// The first origination after start waits this long, so adjacencies

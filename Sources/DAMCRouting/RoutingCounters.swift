@@ -16,6 +16,9 @@ public struct RoutingCounters: Sendable, Equatable {
     public var lsasDuplicate = 0
     /// Received instances older than the one held (answered with ours).
     public var lsasOlder = 0
+    /// Received instances dropped as impossible (remaining lifetime over
+    /// `maxAcceptedLifetime`).
+    public var lsasRejected = 0
     /// LSA copies sent for the first time to a neighbour.
     public var lsasFlooded = 0
     /// LSA copies sent again because no ack came.

@@ -56,6 +56,10 @@ extension RoutingNode {
         var acks: [LSAHeader] = []
         for lsa in update.lsas {
             counters.lsasReceived += 1
+            guard lsa.lifetime <= config.maxAcceptedLifetime else {
+                counters.lsasRejected += 1
+                continue
+            }
             let checksum = lsa.checksum
             let header = LSAHeader(key: lsa.key, sequence: lsa.sequence, lifetime: lsa.lifetime, checksum: checksum)
             switch lsdb.compare(header, now: now) {

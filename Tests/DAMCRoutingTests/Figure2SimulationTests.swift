@@ -35,3 +35,37 @@ struct Figure2SimulationTests {
         #expect(sim.fib(of: scsc).count == 4)
     }
 }
+
+/// The FIBs of Figure 2, checked in (Fixtures/figure2-fibs.txt): one line
+/// per node and prefix, next hops as `node@link`. Regenerate only for a
+/// deliberate change: `DAMC_WRITE_FIXTURES=1 swift test -c release --filter Figure2`.
+@Suite("Simulator: Figure 2 golden FIBs")
+struct Figure2GoldenFIBTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/figure2-fibs.txt")
+
+    static func render(_ sim: Simulator) -> String {
+        var lines = ["# FIBs of examples/figure2.json after convergence: node prefix next-hops"]
+        for node in sim.nodes.indices.sorted(by: { sim.nodes[$0].config.nodeID < sim.nodes[$1].config.nodeID }) {
+            for (prefix, hops) in sim.nodes[node].engine.fib.entries {
+                lines.append("\(sim.nodes[node].config.nodeID) \(prefix) \(hops.map(\.description).joined(separator: ","))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test("Figure 2 converges to the checked-in FIBs, before and after sr1-sr2 fails")
+    func golden() throws {
+        let sim = try Figure2SimulationTests.simulator(seed: 3)
+        sim.run(for: .seconds(10))
+        var text = Self.render(sim)
+        sim.setLink(2, up: false)   // sr1 - sr2
+        sim.run(for: .seconds(10))
+        text += "# after links[2] (sr1-sr2) goes down\n" + Self.render(sim).split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"
+        if ProcessInfo.processInfo.environment["DAMC_WRITE_FIXTURES"] == "1" {
+            try FileManager.default.createDirectory(at: Self.fixture.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: Self.fixture, atomically: true, encoding: .utf8)
+        }
+        #expect(text == (try String(contentsOf: Self.fixture, encoding: .utf8)))
+    }
+}

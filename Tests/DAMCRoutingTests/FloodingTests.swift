@@ -59,6 +59,19 @@ struct FloodingTests {
         #expect(update.lsas.map(\.sequence) == [5])
     }
 
+    @Test("an impossible lifetime is dropped and counted, and neither installed nor acked")
+    func impossibleAge() {
+        var pair = Pair()
+        pair.connect()
+        pair.advance(.seconds(1))
+        pair.inFlight.removeAll()
+        let bad = LinkStateUpdate(sender: try! NodeID("b"), lsas: [Self.lsa("z", seq: 1, life: 9000)])
+        pair.toA(.received(1, bad.encode()))
+        #expect(pair.a.counters.lsasRejected == 1)
+        #expect(pair.a.lsdb[LSAKey(origin: try! NodeID("z"), type: .servicePrefix)] == nil)
+        #expect(pair.inFlight.isEmpty)
+    }
+
     @Test("retransmission until acknowledged, then silence")
     func retransmission() {
         var pair = Pair(aRole: .gateway) { $0.retransmitInterval = .milliseconds(200) }
