@@ -32,7 +32,8 @@ public enum ChaosScenario {
         public var events: Int
     }
 
-    public static func run(seed: UInt64, _ parameters: Parameters = Parameters()) -> Outcome {
+    public static func run(seed: UInt64, _ parameters: Parameters = Parameters(),
+                           inspect: (Simulator) -> Void = { _ in }) -> Outcome {
         let topology = TopologyGenerator.generate(routers: parameters.routers, gateways: parameters.gateways,
                                                   extraCoreLinks: parameters.routers, seed: seed)
         let sim = Simulator(topology: topology, seed: seed)
@@ -66,10 +67,11 @@ public enum ChaosScenario {
             sim.setLink(link, up: true)
             sim.setBlackhole(link, false)
         }
-        for node in crashed where rng.chance(0.7) { sim.restart(node) }
+        for node in crashed.sorted() where rng.chance(0.7) { sim.restart(node) }
         sim.conditions.loss = 0
         sim.run(for: parameters.settle)
         let mismatches = sim.fibMismatches()
+        inspect(sim)
         let before = floodingMessages(sim)
         sim.run(for: .seconds(20))
         return Outcome(mismatches: mismatches, floodingAfterQuiet: floodingMessages(sim) - before,

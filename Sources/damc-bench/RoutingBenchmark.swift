@@ -32,7 +32,8 @@ enum RoutingBenchmark {
             withUnsafeMutablePointer(to: &resident) { residentPointer in
                 var line = [CChar](repeating: 0, count: 128)
                 if fgets(&line, 128, file) != nil {
-                    let fields = String(cString: line).split(separator: " ")
+                    let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    let fields = text.split(separator: " ")
                     sizePointer.pointee = Int(fields[0]) ?? 0
                     residentPointer.pointee = Int(fields[1]) ?? 0
                 }
