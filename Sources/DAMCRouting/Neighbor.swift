@@ -17,6 +17,14 @@ public struct Neighbor: Sendable {
     /// (re)send them (OSPF's link-state retransmission list).
     var retransmit: [LSAKey: Retransmission] = [:]
     var retransmitDue: Instant?
+    /// True from our side's adjacency-up until the neighbour's database
+    /// summary has arrived; while true our `initial` summary is re-sent
+    /// every retransmit interval (`summaryDue`). An `initial` summary
+    /// arriving while false means the neighbour restarted its side of the
+    /// adjacency without us seeing it go down (or lost our reply), and
+    /// triggers a full resynchronisation answered by a non-initial summary.
+    var expectingSummary = false
+    var summaryDue: Instant?
 
     struct Retransmission: Sendable {
         var sequence: UInt64

@@ -27,6 +27,9 @@ public struct RoutingCounters: Sendable, Equatable {
     public var acksSent = 0
     public var acksReceived = 0
     public var summariesSent = 0
+    /// Full resynchronisations started because a neighbour restarted its
+    /// side of an adjacency that stayed up on ours.
+    public var resynchronisations = 0
     public var requestsSent = 0
     public var spfRuns = 0
     public var fibChanges = 0

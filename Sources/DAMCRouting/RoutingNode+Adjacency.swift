@@ -46,7 +46,11 @@ extension RoutingNode {
         case (.up, false):
             let neighbor = links[link].neighbor!
             links[link].neighbor!.state = .heard
-            withNeighbor(link) { $0.retransmit = [:] }
+            withNeighbor(link) { neighbor in
+                neighbor.retransmit = [:]
+                neighbor.expectingSummary = false
+                neighbor.summaryDue = nil
+            }
             links[link].neighbor!.retransmitDue = nil
             adjacencyDown(neighbor, link: link, now: now)
         default: break
@@ -61,13 +65,28 @@ extension RoutingNode {
         let neighbor = links[link].neighbor!
         counters.adjacenciesUp += 1
         actions.append(.adjacencyChanged(link: link, neighbor: neighbor.id, up: true))
-        sendSummary(on: link, now: now)
+        startSynchronisation(on: link, now: now, initial: true)
+        requestOrigination(now: now)
+        noteChange(now: now)
+    }
+
+    /// Sends our summary and queues the whole database behind the summary
+    /// hold (docs/routing.md §4). An `initial` synchronisation (our side just
+    /// came up) expects the neighbour's summary and re-sends ours until it
+    /// arrives; a reply to the neighbour's initial summary expects nothing.
+    mutating func startSynchronisation(on link: LinkID, now: Instant, initial: Bool) {
+        sendSummary(on: link, now: now, initial: initial)
         let due = now + config.summaryHold
+        let retransmitInterval = config.retransmitInterval
+        withNeighbor(link) { neighbor in
+            if initial {
+                neighbor.expectingSummary = true
+                neighbor.summaryDue = now + retransmitInterval
+            }
+        }
         for (key, entry) in lsdb.entries {
             withNeighbor(link) { $0.schedule(key, sequence: entry.lsa.sequence, checksum: entry.checksum, due: due) }
         }
-        requestOrigination(now: now)
-        noteChange(now: now)
     }
 
     mutating func adjacencyDown(_ neighbor: Neighbor, link: LinkID, now: Instant) {

@@ -124,16 +124,15 @@ extension RoutingNode {
         for header in ack.headers { withNeighbor(link) { $0.acknowledge(header) } }
     }
 
-    mutating func sendSummary(on link: LinkID, now: Instant) {
+    /// Sends every header of the LSDB, split over datagrams (`more` on all
+    /// but the last); `initial` on the first asks for the whole database.
+    mutating func sendSummary(on link: LinkID, now: Instant, initial: Bool) {
         let headers = lsdb.headers(at: now)
-        let chunks = chunked(headers, limit: Limits.maxHeadersPerPacket, size: 40)
-        if chunks.isEmpty {
-            send(DatabaseSummary(sender: id, headers: []), on: link)
-            counters.summariesSent += 1
-            return
-        }
+        let chunks = headers.isEmpty ? [[]] : chunked(headers, limit: Limits.maxHeadersPerPacket, size: 40)
         for (index, chunk) in chunks.enumerated() {
-            send(DatabaseSummary(sender: id, flags: index < chunks.count - 1 ? .more : [], headers: chunk), on: link)
+            var flags: SummaryFlags = index < chunks.count - 1 ? .more : []
+            if initial && index == 0 { flags.insert(.initial) }
+            send(DatabaseSummary(sender: id, flags: flags, headers: chunk), on: link)
             counters.summariesSent += 1
         }
     }
@@ -141,6 +140,20 @@ extension RoutingNode {
     /// The neighbour's summary: stop queuing what it already has, send at
     /// once what it has older, request what it has newer.
     mutating func receiveSummary(_ summary: DatabaseSummary, on link: LinkID, now: Instant) {
+        if summary.flags.contains(.initial), links[link].neighbor?.expectingSummary == false {
+            // The neighbour (re)started its side of the adjacency while ours
+            // stayed up (it restarted and its first hello already listed us),
+            // or our reply to its summary was lost: it needs our whole
+            // database. Answer with a summary that is not `initial`.
+            counters.resynchronisations += 1
+            startSynchronisation(on: link, now: now, initial: false)
+        }
+        if !summary.flags.contains(.more) {
+            withNeighbor(link) { neighbor in
+                neighbor.expectingSummary = false
+                neighbor.summaryDue = nil
+            }
+        }
         var wanted: [LSAKey] = []
         for header in summary.headers {
             switch lsdb.compare(header, now: now) {

@@ -97,6 +97,9 @@ public struct RoutingNode: Sendable {
             if let neighbor = link.neighbor {
                 deadline = min(deadline!, neighbor.deadline)
                 if let due = neighbor.retransmitDue { deadline = min(deadline!, due) }
+                if neighbor.state == .up, neighbor.expectingSummary, let due = neighbor.summaryDue {
+                    deadline = min(deadline!, due)
+                }
             }
         }
         return deadline
@@ -129,6 +132,13 @@ public struct RoutingNode: Sendable {
             if links[linkID].nextHello <= now {
                 sendHello(on: linkID, goodbye: false)
                 links[linkID].nextHello = now + config.helloInterval
+            }
+            if let neighbor = links[linkID].neighbor, neighbor.state == .up, neighbor.expectingSummary,
+               let due = neighbor.summaryDue, due <= now {
+                // Our summary (or the reply to it) was lost: start again.
+                sendSummary(on: linkID, now: now, initial: true)
+                let next = now + config.retransmitInterval
+                withNeighbor(linkID) { $0.summaryDue = next }
             }
             if let due = links[linkID].neighbor?.retransmitDue, due <= now {
                 flushRetransmissions(on: linkID, now: now)

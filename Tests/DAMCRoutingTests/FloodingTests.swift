@@ -166,3 +166,52 @@ struct FloodingTests {
         #expect(live.count == 1)
     }
 }
+
+@Suite("Resynchronisation")
+struct ResynchronisationTests {
+    @Test("a neighbour that restarts without the adjacency going down on our side gets our whole database")
+    func silentRestart() {
+        var pair = Pair()
+        pair.connect()
+        pair.advance(.seconds(1))
+        // b learns a third party's prefix from elsewhere.
+        let elsewhere = LSA(origin: try! NodeID("z"), sequence: 3, lifetime: 3600,
+                            body: .servicePrefix([PrefixEntry(prefix: .make("/far"))]))
+        _ = pair.b.handle(.linkUp(2, LinkParameters(cost: 1, capacityKbps: 1)), now: pair.now)
+        _ = pair.b.handle(.received(2, Hello(sender: try! NodeID("z"), role: .gateway, helloIntervalMs: 1000,
+                                             deadIntervalMs: 4000, neighbors: [try! NodeID("b")]).encode()), now: pair.now)
+        _ = pair.b.handle(.received(2, LinkStateUpdate(sender: try! NodeID("z"), lsas: [elsewhere]).encode()), now: pair.now)
+        #expect(pair.b.lsdb[elsewhere.key] != nil)
+        pair.inFlight.removeAll()
+        // a restarts; the first thing it hears is b's hello, which still lists a.
+        pair.a = RoutingNode(config: pair.a.config)
+        let aLinkUp = pair.a.handle(.linkUp(1, LinkParameters(cost: 10, capacityKbps: 1)), now: pair.now)
+        _ = aLinkUp  // a's first hello (listing nobody) is lost
+        let fromB = Hello(sender: try! NodeID("b"), role: .router, helloIntervalMs: 1000, deadIntervalMs: 4000,
+                          neighbors: [try! NodeID("a")])
+        pair.toA(.received(1, fromB.encode()))
+        #expect(pair.a.neighbors.first?.neighbor.state == .up)
+        pair.advance(.seconds(3))
+        #expect(pair.a.lsdb[elsewhere.key] != nil)
+        #expect(pair.b.counters.resynchronisations >= 1)
+    }
+
+    @Test("lost summaries are sent again until the other side's arrives")
+    func lostSummary() {
+        var pair = Pair { $0.retransmitInterval = .milliseconds(200) }
+        let summaryType = UInt8(MessageType.databaseSummary.rawValue)
+        var dropped = 0
+        pair.toA(.linkUp(1, LinkParameters(cost: 10, capacityKbps: 1)))
+        pair.toB(.linkUp(1, LinkParameters(cost: 10, capacityKbps: 1)))
+        pair.deliverAll { bytes in
+            if bytes.first == summaryType && dropped < 2 { dropped += 1; return true }
+            return false
+        }
+        pair.advance(.seconds(2))
+        #expect(dropped == 2)
+        #expect(pair.a.counters.summariesSent >= 2)
+        #expect(pair.a.neighbors.first?.neighbor.state == .up)
+        let key = LSAKey(origin: try! NodeID("a"), type: .adjacency)
+        #expect(pair.b.lsdb[key] != nil)
+    }
+}

@@ -4,6 +4,11 @@ public struct SummaryFlags: OptionSet, Hashable, Sendable {
     public init(rawValue: UInt64) { self.rawValue = rawValue }
     /// More summary packets of this exchange follow (OSPF's M bit).
     public static let more = SummaryFlags(rawValue: 1 << 0)
+    /// The sender is starting a new synchronisation (its side of the
+    /// adjacency just came up) and needs the receiver's whole database
+    /// (OSPF's I bit). Set on the first packet of such a summary; a reply
+    /// to it never sets it, so two nodes cannot start each other forever.
+    public static let initial = SummaryFlags(rawValue: 1 << 1)
 }
 
 /// Class 2 database summary: the headers of every LSA the sender holds,
