@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+bash scripts/setup.sh   # installs missing Debian packages (root), else nothing
 
 echo "== build (release, all products)"
 swift build -c release

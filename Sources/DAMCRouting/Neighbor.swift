@@ -84,8 +84,6 @@ struct LinkTable: Sendable {
     /// Link ids in ascending order.
     var ids: [LinkID] { slots.map(\.id) }
 
-    var isEmpty: Bool { slots.isEmpty }
-
     mutating func insert(_ state: LinkState) {
         let position = slots.firstIndex { $0.id > state.id } ?? slots.count
         slots.insert(state, at: position)

@@ -49,8 +49,7 @@ public struct SPFGraph: Sendable {
         for (position, origin) in origins.enumerated() {
             lists[position] = advertised[origin]!.adjacencies.compactMap { index[$0.neighbor] }
         }
-        var listed = lists.map { Set($0) }
-        _ = listed.count
+        let listed = lists.map { Set($0) }
         edges = [[(to: Int, cost: UInt32, link: UInt32?)]](repeating: [], count: origins.count)
         for (from, origin) in origins.enumerated() {
             let adjacencies = advertised[origin]!.adjacencies
@@ -61,7 +60,6 @@ public struct SPFGraph: Sendable {
                 edges[from].append((to, adjacency.cost, adjacency.linkID))
             }
         }
-        listed.removeAll()
     }
 }
 

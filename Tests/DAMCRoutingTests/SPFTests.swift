@@ -182,22 +182,22 @@ struct SPFTests {
         let t0 = Instant.zero
         throttle.event(now: t0)
         #expect(throttle.state == .shortWait)
-        #expect(throttle.spfDue == t0 + .milliseconds(50))
+        #expect(throttle.spfDue == t0 + throttle.configuration.initialDelay)
         var ran = throttle.expire(now: t0 + .milliseconds(50))
         #expect(ran)
         throttle.event(now: t0 + .milliseconds(100))
-        #expect(throttle.spfDue == t0 + .milliseconds(300))           // short delay
+        #expect(throttle.spfDue == t0 + .milliseconds(100) + throttle.configuration.shortDelay)
         ran = throttle.expire(now: t0 + .milliseconds(300))
         #expect(ran)
         _ = throttle.expire(now: t0 + .milliseconds(500))            // time to learn ends
         #expect(throttle.state == .longWait)
         throttle.event(now: t0 + .seconds(1))
-        #expect(throttle.spfDue == t0 + .seconds(6))                  // long delay
+        #expect(throttle.spfDue == t0 + .seconds(1) + throttle.configuration.longDelay)
         ran = throttle.expire(now: t0 + .seconds(6))
         #expect(ran)
         _ = throttle.expire(now: t0 + .seconds(11))                   // hold-down over
         #expect(throttle.state == .quiet)
         throttle.event(now: t0 + .seconds(20))
-        #expect(throttle.spfDue == t0 + .seconds(20) + .milliseconds(50))
+        #expect(throttle.spfDue == t0 + .seconds(20) + throttle.configuration.initialDelay)
     }
 }
