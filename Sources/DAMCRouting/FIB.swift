@@ -12,7 +12,7 @@ public enum FIBChange: Hashable, Sendable {
 /// `NameTable`, with next-hop sets interned (a handful of distinct sets
 /// serve any number of prefixes).
 public struct FIB: Sendable {
-    private var table = NameTable<UInt32>()
+    private var table = NameTable()
     private var sets: [[NextHop]] = []
     private var setIndex: [[NextHop]: UInt32] = [:]
     private var setUses: [Int] = []
@@ -21,7 +21,22 @@ public struct FIB: Sendable {
 
     public var count: Int { table.count }
 
+    /// The set interned last: consecutive changes usually carry the very
+    /// same array (every route via one neighbour shares it), and comparing
+    /// an array with itself is a pointer check, not a hash.
+    private var lastSet: (hops: [NextHop], index: UInt32)?
+
     private mutating func intern(_ hops: [NextHop]) -> UInt32 {
+        if let lastSet, lastSet.hops == hops {
+            setUses[Int(lastSet.index)] += 1
+            return lastSet.index
+        }
+        let index = lookupOrAdd(hops)
+        lastSet = (hops, index)
+        return index
+    }
+
+    private mutating func lookupOrAdd(_ hops: [NextHop]) -> UInt32 {
         if let index = setIndex[hops] {
             setUses[Int(index)] += 1
             return index
@@ -35,6 +50,14 @@ public struct FIB: Sendable {
 
     private mutating func release(_ index: UInt32) {
         setUses[Int(index)] -= 1
+    }
+
+    /// Applies a batch of changes, making room for the additions first.
+    public mutating func apply(contentsOf changes: [FIBChange]) {
+        var additions = 0
+        for change in changes { if case .add = change { additions += 1 } }
+        table.reserveCapacity(table.count + additions)
+        for change in changes { apply(change) }
     }
 
     /// Applies one change.

@@ -39,20 +39,21 @@ public struct RIB: Sendable, Equatable {
                   let distance = spf.distance[key.origin] else { continue }
             let hops: [NextHop] = key.origin == selfID ? [.local] : (spf.nextHops[key.origin] ?? [])
             if hops.isEmpty { continue }
+            let origins = [key.origin]   // shared by every route of this LSA until one changes
             for prefix in prefixes {
                 if let accept, !accept(prefix, key.origin) { continue }
                 let cost = distance + UInt64(prefix.metric)
                 if let index = routes.index(forKey: prefix.prefix) {
                     let current = routes.values[index]
                     if cost < current.cost {
-                        routes.values[index] = RIBEntry(cost: cost, nextHops: hops, origins: [key.origin])
+                        routes.values[index] = RIBEntry(cost: cost, nextHops: hops, origins: origins)
                     } else if cost == current.cost && !current.origins.contains(key.origin) {
                         routes.values[index].nextHops = SPFResult.merge(current.nextHops, hops)
                         routes.values[index].origins.append(key.origin)
                         routes.values[index].origins.sort()
                     }
                 } else {
-                    routes[prefix.prefix] = RIBEntry(cost: cost, nextHops: hops, origins: [key.origin])
+                    routes[prefix.prefix] = RIBEntry(cost: cost, nextHops: hops, origins: origins)
                 }
             }
         }

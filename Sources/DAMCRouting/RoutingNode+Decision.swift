@@ -46,7 +46,7 @@ extension RoutingNode {
         let changes = FIB.diff(from: rib, to: newRIB)
         rib = newRIB
         if !changes.isEmpty {
-            for change in changes { fib.apply(change) }
+            fib.apply(contentsOf: changes)
             counters.fibChanges += changes.count
             actions.append(.fibChanged(changes))
         }

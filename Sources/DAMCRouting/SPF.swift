@@ -24,40 +24,53 @@ public struct SPFGraph: Sendable {
     }
 
     /// Builds the graph from the live (unpurged) adjacency LSAs of `lsdb`;
-    /// all fragments of one origin are merged.
+    /// all fragments of one origin are merged. Node indices follow the
+    /// LSDB's order: SPF's results do not depend on them (every equal-cost
+    /// path is kept, and next-hop sets are sorted).
     public init(lsdb: LSDB, now: Instant) {
-        var advertised: [NodeID: (flags: NodeFlags, adjacencies: [Adjacency])] = [:]
+        var lists: [(origin: Int, adjacencies: [Adjacency])] = []
+        lists.reserveCapacity(lsdb.count)
+        index.reserveCapacity(lsdb.count)
         for (key, entry) in lsdb.entries where key.type == .adjacency && !entry.isPurged(at: now) {
-            guard case let .adjacency(flags, adjacencies) = entry.lsa.body else { continue }
-            var current = advertised[key.origin] ?? ([], [])
-            current.flags.formUnion(flags)
-            current.adjacencies += adjacencies
-            advertised[key.origin] = current
+            guard case let .adjacency(nodeFlags, adjacencies) = entry.lsa.body else { continue }
+            let origin = node(key.origin)
+            flags[origin].formUnion(nodeFlags)
+            lists.append((origin, adjacencies))
         }
-        self.init(advertised: advertised)
+        build(lists)
     }
 
     /// Builds the graph from each node's advertised flags and adjacencies.
     public init(advertised: [NodeID: (flags: NodeFlags, adjacencies: [Adjacency])]) {
-        let origins = advertised.keys.sorted()
-        nodes = origins
-        index.reserveCapacity(origins.count)
-        for (position, origin) in origins.enumerated() { index[origin] = position }
-        flags = origins.map { advertised[$0]!.flags }
-        // Neighbour indices each node advertises, for the two-way check.
-        var lists = [[Int]](repeating: [], count: origins.count)
-        for (position, origin) in origins.enumerated() {
-            lists[position] = advertised[origin]!.adjacencies.compactMap { index[$0.neighbor] }
+        var lists: [(origin: Int, adjacencies: [Adjacency])] = []
+        for origin in advertised.keys.sorted() {
+            let position = node(origin)
+            flags[position] = advertised[origin]!.flags
+            lists.append((position, advertised[origin]!.adjacencies))
         }
-        let listed = lists.map { Set($0) }
-        edges = [[(to: Int, cost: UInt32, link: UInt32?)]](repeating: [], count: origins.count)
-        for (from, origin) in origins.enumerated() {
-            let adjacencies = advertised[origin]!.adjacencies
-            edges[from].reserveCapacity(adjacencies.count)
-            for adjacency in adjacencies {
-                // Two-way check: the neighbour must list the origin too.
-                guard let to = index[adjacency.neighbor], listed[to].contains(from) else { continue }
-                edges[from].append((to, adjacency.cost, adjacency.linkID))
+        build(lists)
+    }
+
+    /// Adds the edges that pass the two-way check, given every node's
+    /// advertised adjacencies (possibly several lists per node: fragments).
+    private mutating func build(_ lists: [(origin: Int, adjacencies: [Adjacency])]) {
+        // Neighbour indices each node advertises (-1: a neighbour that
+        // advertises nothing, so it has no index and no edge).
+        var neighbours = [[Int]](repeating: [], count: nodes.count)
+        var resolved: [[Int]] = []
+        resolved.reserveCapacity(lists.count)
+        for (origin, adjacencies) in lists {
+            let indices = adjacencies.map { index[$0.neighbor] ?? -1 }
+            neighbours[origin] += indices
+            resolved.append(indices)
+        }
+        for (position, (origin, adjacencies)) in lists.enumerated() {
+            edges[origin].reserveCapacity(edges[origin].count + adjacencies.count)
+            for (adjacency, to) in zip(adjacencies, resolved[position]) {
+                // Two-way check: the neighbour must list the origin too (a
+                // short linear scan: degrees are small).
+                guard to >= 0, neighbours[to].contains(origin) else { continue }
+                edges[origin].append((to, adjacency.cost, adjacency.linkID))
             }
         }
     }

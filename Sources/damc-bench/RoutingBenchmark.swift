@@ -86,28 +86,43 @@ enum RoutingBenchmark {
         }
         let source = ids[gateways]  // a router
         var fibSize = 0
-        let full = median(9) {
+        // Each stage clocked inside the same run; the total includes freeing
+        // the previous run's structures, as a daemon's recompute would.
+        var stages: [[Duration]] = Array(repeating: [], count: 6)
+        var kept: (SPFGraph, SPFResult, RIB, FIB)?
+        for _ in 0..<9 {
+            let start = clock.now
+            kept = nil
+            let freed = clock.now
             let graph = SPFGraph(lsdb: lsdb, now: .zero)
+            let built = clock.now
             let result = SPFResult.compute(from: source, on: graph)
+            let spfDone = clock.now
             let rib = RIB(lsdb: lsdb, spf: result, selfID: source, now: .zero)
+            let ribDone = clock.now
+            let changes = FIB.diff(from: RIB(), to: rib)
+            let diffDone = clock.now
             var fib = FIB()
-            for change in FIB.diff(from: RIB(), to: rib) { fib.apply(change) }
+            fib.apply(contentsOf: changes)
+            let applied = clock.now
             fibSize = fib.count
+            kept = (graph, result, rib, fib)
+            for (index, (from, to)) in [(start, applied), (start, freed), (freed, built), (built, spfDone), (spfDone, ribDone),
+                                         (ribDone, diffDone)].enumerated() { stages[index].append(to - from) }
+            stages[0][stages[0].count - 1] = applied - start
+            _ = applied
         }
-        let graph = SPFGraph(lsdb: lsdb, now: .zero)
-        let spfOnly = median(9) { _ = SPFResult.compute(from: source, on: graph) }
-        let graphOnly = median(9) { _ = SPFGraph(lsdb: lsdb, now: .zero) }
-        let spfResult = SPFResult.compute(from: source, on: graph)
-        let ribOnly = median(9) { _ = RIB(lsdb: lsdb, spf: spfResult, selfID: source, now: .zero) }
-        let rib = RIB(lsdb: lsdb, spf: spfResult, selfID: source, now: .zero)
-        let diffOnly = median(9) { _ = FIB.diff(from: RIB(), to: rib) }
-        let changes = FIB.diff(from: RIB(), to: rib)
-        let applyOnly = median(9) { var fib = FIB(); for change in changes { fib.apply(change) } }
+        withExtendedLifetime(kept) {}
+        func medianOf(_ samples: [Duration]) -> Duration { samples.sorted()[samples.count / 2] }
+        let full = medianOf(stages[0])
+        let freeOnly = medianOf(stages[1]), graphOnly = medianOf(stages[2]), spfOnly = medianOf(stages[3])
+        let ribOnly = medianOf(stages[4]), diffOnly = medianOf(stages[5])
+        let applyOnly = full - freeOnly - graphOnly - spfOnly - ribOnly - diffOnly
         let noTransit = (0..<count).map { $0 < gateways }
         let reference = median(9) { _ = ReferenceRouting.dijkstra(from: gateways, edges: edges, noTransit: noTransit) }
         print("SPF + RIB + FIB, \(count) nodes, \(pairs.count) links, \(fibSize) prefixes (median of 9)")
         print("  full recompute (graph from LSDB, SPF with ECMP, RIB, FIB from empty): \(format(milliseconds(full))) ms")
-        print("    of which graph build: \(format(milliseconds(graphOnly))) ms, SPF with ECMP sets: \(format(milliseconds(spfOnly))) ms, RIB: \(format(milliseconds(ribOnly))) ms, FIB diff: \(format(milliseconds(diffOnly))) ms, FIB apply: \(format(milliseconds(applyOnly))) ms")
+        print("    of which freeing the previous run: \(format(milliseconds(freeOnly))) ms, graph build: \(format(milliseconds(graphOnly))) ms, SPF with ECMP sets: \(format(milliseconds(spfOnly))) ms, RIB: \(format(milliseconds(ribOnly))) ms, FIB diff: \(format(milliseconds(diffOnly))) ms, FIB apply: \(format(milliseconds(applyOnly))) ms (medians of each)")
         print("  reference: textbook binary-heap Dijkstra, distances only: \(format(milliseconds(reference))) ms")
         print("  ratio SPF/reference: \(format(milliseconds(spfOnly) / milliseconds(reference)))x")
     }

@@ -145,6 +145,57 @@ struct SPFTests {
         }
     }
 
+    @Test("FIB at scale: growth, removals, arena compaction and copies agree with a dictionary")
+    func fibScale() async {
+        // Short names live inline in their slot, long ones (over 20 bytes of
+        // storage) in the arena; thousands of operations force rehashes,
+        // tombstones and compaction, and a copy taken midway must stay
+        // independent and correct.
+        let names: [ServiceName] = (0..<1500).map { index in
+            index % 3 == 0
+                ? .make("/svc\(index % 97)/a-rather-long-component-\(index)/v\(index % 5)")
+                : .make("/s\(index % 50)/i\(index)")
+        }
+        let hops: [[NextHop]] = (1...4).map { [.neighbor(link: UInt32($0), node: try! NodeID("r\($0)"))] }
+        let operations = Generator(run: { rng in
+            (0..<6000).map { _ in (Int.random(in: 0..<names.count, using: &rng), Int.random(in: 0..<5, using: &rng)) }
+        })
+        func check(_ fib: FIB, _ reference: [ServiceName: [NextHop]]) {
+            #expect(fib.count == reference.count)
+            for name in names.prefix(300) {
+                let probe = try! name.appending(Array("x".utf8))
+                var expected: ServiceName? = nil
+                var length = probe.count
+                while length >= 0 {
+                    if reference[probe.prefix(length)] != nil { expected = probe.prefix(length); break }
+                    length -= 1
+                }
+                #expect(fib.lookup(probe)?.prefix == expected)
+                #expect(fib.lookup(probe)?.nextHops == expected.flatMap { reference[$0] })
+            }
+        }
+        await propertyCheck(count: 5, input: operations) { ops in
+            var fib = FIB()
+            var reference: [ServiceName: [NextHop]] = [:]
+            var snapshot: (FIB, [ServiceName: [NextHop]])?
+            for (step, (index, op)) in ops.enumerated() {
+                let name = names[index]
+                if op <= 1 {
+                    fib.apply(.remove(name)); reference[name] = nil
+                } else {
+                    fib.apply(.add(name, hops[op - 1])); reference[name] = hops[op - 1]
+                }
+                if step == ops.count / 2 { snapshot = (fib, reference) }
+            }
+            check(fib, reference)
+            #expect(fib.entries.map(\.0) == reference.keys.sorted())
+            guard var (copy, copyReference) = snapshot else { return }
+            for name in names.prefix(400) { copy.apply(.remove(name)); copyReference[name] = nil }
+            check(copy, copyReference)
+            check(fib, reference)
+        }
+    }
+
     @Test("RIB: anycast keeps every equally near gateway; the nearest wins otherwise")
     func anycast() {
         var lsdb = LSDB()
