@@ -15,10 +15,13 @@ let package = Package(
         .executable(name: "damcctl", targets: ["damcctl"]),
         .executable(name: "damc-bench", targets: ["damc-bench"]),
         .executable(name: "damc-sim", targets: ["damc-sim"]),
+        .executable(name: "damc-sr", targets: ["damc-sr"]),
+        .executable(name: "damc-sg", targets: ["damc-sg"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
@@ -48,11 +51,49 @@ let package = Package(
             ]
         ),
 
-        // Operator tool. Today: decode and inspect DAMC packets.
+        // Linux event APIs Glibc does not expose (epoll, timerfd, eventfd,
+        // signalfd), and libsystemd through pkg-config.
+        .target(name: "CLinuxEvents"),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+
+        // The runtime: the only layer that touches file descriptors. One
+        // epoll loop per daemon drives the sans-I/O engines.
+        .target(
+            name: "DAMCRuntime",
+            dependencies: [
+                "CLinuxEvents", "CSystemd", "DAMCRouting", "DAMCTopology", "DAMCWire",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The daemons: thin mains over DAMCRuntime.
+        .executableTarget(
+            name: "damc-sr",
+            dependencies: [
+                "DAMCRuntime", "DAMCWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "damc-sg",
+            dependencies: [
+                "DAMCRuntime", "DAMCWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Operator tool: inspect packets and names, render configs, and talk
+        // to daemons over their management sockets.
         .executableTarget(
             name: "damcctl",
             dependencies: [
-                "DAMCWire",
+                "DAMCWire", "DAMCTopology", "DAMCRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,6 +120,10 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "DAMCRuntimeTests",
+            dependencies: ["DAMCRuntime", "DAMCRouting", "DAMCSimulator", "DAMCTopology", "DAMCWire", "CLinuxEvents"]
         ),
         .testTarget(
             name: "DAMCWireTests",

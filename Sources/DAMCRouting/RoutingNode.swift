@@ -10,7 +10,7 @@ import DAMCWire
 /// The same code runs under the daemon's epoll loop and the simulator's
 /// virtual clock.
 public struct RoutingNode: Sendable {
-    public let config: RoutingConfig
+    public private(set) var config: RoutingConfig
     public var id: NodeID { config.nodeID }
 
     public internal(set) var lsdb = LSDB()
@@ -53,6 +53,28 @@ public struct RoutingNode: Sendable {
     /// (issue 6 checks the SPA grant here). Refusals are not installed.
     public mutating func setPrefixFilter(_ accept: @escaping @Sendable (PrefixEntry, NodeID) -> Bool) {
         acceptPrefix = accept
+    }
+
+    /// Applies new timers on a reload (SIGHUP) without dropping state:
+    /// hellos carry the new intervals from the next one on, originations
+    /// use the new lifetime from the next one on, and the SPF back-off takes
+    /// its new delays at once if it is quiet, else when it next is.
+    /// Identity (node id, role) never changes on a running node.
+    public mutating func updateTimers(_ update: (inout RoutingConfig) -> Void) {
+        var updated = config
+        update(&updated)
+        updated.nodeID = config.nodeID
+        updated.role = config.role
+        config = updated
+        adoptThrottleConfiguration()
+    }
+
+    /// Replaces the SPF back-off with one using the configured delays,
+    /// when it is quiet and they differ.
+    mutating func adoptThrottleConfiguration() {
+        if spfThrottle.state == .quiet && spfThrottle.spfDue == nil && spfThrottle.configuration != config.spfThrottle {
+            spfThrottle = SPFThrottle(configuration: config.spfThrottle)
+        }
     }
 
     // MARK: Events
@@ -128,6 +150,7 @@ public struct RoutingNode: Sendable {
         if let due = refreshDue, due <= now { refresh(now: now) }
         if let due = agingDue, due <= now { age(now: now) }
         if spfThrottle.expire(now: now) { runSPF(now: now) }
+        adoptThrottleConfiguration()
         for linkID in links.ids {
             if links[linkID].nextHello <= now {
                 sendHello(on: linkID, goodbye: false)

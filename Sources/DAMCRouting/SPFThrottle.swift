@@ -6,7 +6,7 @@
 /// `expire(now)` when `deadline` passes. `spfDue` says when SPF should run.
 public struct SPFThrottle: Sendable {
     /// RFC 8405 §6 parameters. Defaults: DESIGN.md §2c.
-    public struct Configuration: Sendable {
+    public struct Configuration: Sendable, Equatable {
         public var initialDelay: Duration = .milliseconds(50)
         public var shortDelay: Duration = .milliseconds(200)
         public var longDelay: Duration = .seconds(5)

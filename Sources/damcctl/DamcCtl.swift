@@ -3,15 +3,46 @@ import DAMCWire
 
 /// `damcctl`: the operator's tool for DAMC daemons (DESIGN.md §3).
 ///
-/// Management commands (`show ...`) arrive with the daemons (issue 5).
-/// Today it decodes DAMC packets, which is what an operator needs to read
-/// a capture or a golden vector.
+/// Talks to a daemon over its management socket (`show ...`, `lookup`),
+/// renders daemon configs from a topology file, and decodes DAMC packets
+/// and names. Target options may come first, as operators of FRR's vtysh
+/// or birdc type them: `damcctl -n sr1 show fib` is `damcctl show fib -n sr1`.
 @main
 struct DamcCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "damcctl",
         abstract: "Inspect and operate DAMC nodes.",
         version: DAMCVersion.string,
-        subcommands: [Decode.self, Name.self]
+        subcommands: [Show.self, Lookup.self, ConfigCommand.self, Decode.self, Name.self]
     )
+}
+
+extension DamcCtl {
+    static func main() {
+        main(moveTargetOptions(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// Moves leading `-s X`, `-n X`, `--socket-dir X` and `--json` after
+    /// the subcommand, where the argument parser expects them.
+    static func moveTargetOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if ["-s", "-n", "--socket-dir"].contains(argument), index + 1 < arguments.count {
+                leading += [argument, arguments[index + 1]]
+                index += 2
+            } else if argument == "--json" {
+                leading.append(argument)
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, index < arguments.count else { return arguments }
+        var rest = Array(arguments[index...])
+        // After the subcommand name ("show", "lookup"): `show -n X fib` parses.
+        rest.insert(contentsOf: leading, at: 1)
+        return rest
+    }
 }

@@ -1,0 +1,36 @@
+// Linux event APIs that Glibc's Swift overlay does not expose
+// (shared/notes/swift-on-linux.md): epoll, timerfd, eventfd, signalfd.
+// DAMCRuntime is the only user; nothing here has logic of its own.
+#ifndef DAMC_CLINUXEVENTS_H
+#define DAMC_CLINUXEVENTS_H
+
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <signal.h>
+
+/// The epoll_event data union as a plain 64-bit value (Swift sees the
+/// packed struct awkwardly).
+static inline uint64_t damc_epoll_event_data(const struct epoll_event *event) { return event->data.u64; }
+static inline uint32_t damc_epoll_event_events(const struct epoll_event *event) { return event->events; }
+static inline void damc_epoll_event_set(struct epoll_event *event, uint32_t events, uint64_t data) {
+    event->events = events;
+    event->data.u64 = data;
+}
+
+/// sigaddset and friends can be macros; these are functions.
+int damc_block_signals(const int *signals, int count, sigset_t *set);
+
+/// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC (accept4 needs _GNU_SOURCE).
+int damc_accept_nonblocking(int listener);
+
+/// prctl(PR_SET_PDEATHSIG, signal) (prctl is variadic): the kernel sends
+/// `signal` to this process when its parent exits. Test harnesses and labs
+/// use it so that no daemon outlives the process that started it.
+int damc_exit_with_parent(int signal);
+
+#endif

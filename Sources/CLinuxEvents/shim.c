@@ -1,0 +1,17 @@
+#define _GNU_SOURCE
+#include "CLinuxEvents.h"
+#include <sys/prctl.h>
+
+int damc_block_signals(const int *signals, int count, sigset_t *set) {
+    sigemptyset(set);
+    for (int i = 0; i < count; i++) sigaddset(set, signals[i]);
+    return sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+int damc_accept_nonblocking(int listener) {
+    return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int damc_exit_with_parent(int signal) {
+    return prctl(PR_SET_PDEATHSIG, signal);
+}

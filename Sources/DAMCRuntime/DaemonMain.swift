@@ -1,0 +1,56 @@
+import CLinuxEvents
+import DAMCTopology
+import DAMCWire
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What every routing daemon's `main` does (DESIGN.md §2: executables are
+/// thin): load and validate the config, refuse a config of another role,
+/// answer `--check-config`, set up logging to stderr (journald collects it
+/// under systemd), and run.
+public enum DaemonMain {
+    /// Runs a routing daemon; returns the process exit status.
+    /// With `exitWithParent`, the kernel sends SIGTERM when the parent
+    /// process exits (tests, labs).
+    public static func run(program: String, role: NodeRole, configPath: String, checkOnly: Bool,
+                           logLevel: Logger.Level, exitWithParent: Bool = false) -> Int32 {
+        if exitWithParent { _ = damc_exit_with_parent(SIGTERM) }
+        let config: NodeConfig
+        do {
+            config = try NodeConfig.load(path: configPath)
+        } catch {
+            printError("\(program): \(error)")
+            return 2
+        }
+        guard config.role == role else {
+            printError("\(program): \(configPath): role: '\(config.role)' is not this daemon's role '\(role)'")
+            return 2
+        }
+        if checkOnly {
+            print("\(program): \(configPath): ok (node \(config.nodeID), \(config.links.count) links)")
+            return 0
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        var logger = Logger(label: "\(program)[\(config.nodeID)]")
+        logger.logLevel = logLevel
+        do {
+            let daemon = try RoutingDaemon(program: program, configPath: configPath, config: config, logger: logger)
+            try daemon.run()
+            return 0
+        } catch {
+            logger.critical("cannot run", metadata: ["error": "\(error)"])
+            return 1
+        }
+    }
+
+    static func printError(_ text: String) {
+        var line = text + "\n"
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}

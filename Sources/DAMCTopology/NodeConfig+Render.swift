@@ -1,0 +1,58 @@
+import DAMCWire
+
+/// Deriving each node's config from one topology file (issue 5): the
+/// loopback mesh, the lab and the simulator then share one description.
+extension NodeConfig {
+    /// How rendered configs place nodes on the network.
+    public struct RenderOptions: Sendable {
+        /// Node number `i` (1-based, in topology order) gets the address
+        /// `127.<addressBlock>.<i / 256>.<i % 256>`: loopback, no root needed.
+        public var addressBlock: UInt8 = 31
+        /// A link's two ends both use `basePort + link index` (topology
+        /// order) on their own node's address.
+        public var basePort: UInt16 = 17000
+        /// Management sockets go to `<socketDirectory>/<node-id>.sock`.
+        public var socketDirectory: String = NodeConfig.defaultSocketDirectory
+        public var timers = Timers()
+
+        public init() {}
+    }
+
+    /// The loopback address of the node at `index` (0-based) in the topology.
+    public static func loopbackAddress(nodeIndex index: Int, options: RenderOptions) -> String {
+        let number = index + 1
+        return "127.\(options.addressBlock).\(number / 256).\(number % 256)"
+    }
+
+    /// The config of `node` in `topology`. Link ids are numbered per node
+    /// in topology order from 1, exactly as the simulator numbers them, so
+    /// FIBs from the simulator and from daemons compare equal.
+    public static func render(topology: Topology, node id: NodeID, options: RenderOptions = RenderOptions(),
+                              file: String = "topology") throws(ConfigError) -> NodeConfig {
+        guard let index = topology.nodes.firstIndex(where: { $0.id == id }) else {
+            throw ConfigError(file: file, keyPath: "nodes", reason: "no node '\(id)'")
+        }
+        guard topology.links.count < Int(UInt16.max - options.basePort) else {
+            throw ConfigError(file: file, keyPath: "links", reason: "too many links for base port \(options.basePort)")
+        }
+        let node = topology.nodes[index]
+        var config = NodeConfig(nodeID: id, role: node.role)
+        config.timers = options.timers
+        config.services = node.services
+        config.managementSocket = "\(options.socketDirectory)/\(id.rawValue).sock"
+        func address(of nodeID: NodeID, port: UInt16) -> TransportAddress {
+            let position = topology.nodes.firstIndex { $0.id == nodeID }!
+            return try! TransportAddress(host: loopbackAddress(nodeIndex: position, options: options), port: port)
+        }
+        var nextLinkID: UInt32 = 1
+        for (linkIndex, link) in topology.links.enumerated() where link.a == id || link.b == id {
+            let peer = link.a == id ? link.b : link.a
+            let port = options.basePort + UInt16(linkIndex)
+            config.links.append(Link(id: nextLinkID, name: peer.rawValue, local: address(of: id, port: port),
+                                     peer: address(of: peer, port: port), cost: link.cost,
+                                     capacityMbps: link.capacityMbps))
+            nextLinkID += 1
+        }
+        return config
+    }
+}

@@ -1,0 +1,203 @@
+import DAMCWire
+import Foundation
+
+/// The configuration file of one routing daemon (`damc-sr`, `damc-sg`):
+/// who it is, its links (a UDP socket each), its timers, where its
+/// management socket lives and, for a gateway, the services its pods
+/// offer. docs/config.md is the reference; `damcctl config render`
+/// produces one from a topology file, so a single topology drives the
+/// simulator, the loopback tests and the lab.
+public struct NodeConfig: Sendable, Equatable {
+    /// Protocol timers (DESIGN.md §2c defaults).
+    public struct Timers: Sendable, Equatable {
+        public var helloMs: Int64 = 1000
+        public var deadMs: Int64 = 4000
+        public var retransmitMs: Int64 = 1000
+        public var lsaLifetimeS: Int64 = 3600
+        public var spfInitialMs: Int64 = 50
+        public var spfShortMs: Int64 = 200
+        public var spfLongMs: Int64 = 5000
+
+        public init() {}
+
+        /// The fastest timers the issue allows: 100 ms hellos, 300 ms dead.
+        public static var fast: Timers {
+            var timers = Timers()
+            timers.helloMs = 100
+            timers.deadMs = 300
+            timers.retransmitMs = 200
+            timers.spfInitialMs = 10
+            timers.spfShortMs = 50
+            timers.spfLongMs = 200
+            return timers
+        }
+    }
+
+    /// A point-to-point link: a UDP socket bound to `local`, talking to `peer`.
+    public struct Link: Sendable, Equatable {
+        /// The engine's link id (1...), unique in this file.
+        public var id: UInt32
+        /// A label for tables (usually the neighbour's node id).
+        public var name: String
+        public var local: TransportAddress
+        public var peer: TransportAddress
+        public var cost: UInt32
+        public var capacityMbps: UInt64
+
+        public init(id: UInt32, name: String, local: TransportAddress, peer: TransportAddress,
+                    cost: UInt32 = 10, capacityMbps: UInt64 = 1000) {
+            self.id = id
+            self.name = name
+            self.local = local
+            self.peer = peer
+            self.cost = cost
+            self.capacityMbps = capacityMbps
+        }
+    }
+
+    public var nodeID: NodeID
+    public var role: NodeRole
+    /// The management socket's path; nil means `/run/damc/<node-id>.sock`.
+    public var managementSocket: String?
+    public var timers = Timers()
+    public var links: [Link] = []
+    /// Services of this gateway's pods (role sg only).
+    public var services: [Topology.Service] = []
+
+    public init(nodeID: NodeID, role: NodeRole) {
+        self.nodeID = nodeID
+        self.role = role
+    }
+
+    /// Where the management socket is: the configured path or the default.
+    public var managementSocketPath: String {
+        managementSocket ?? "\(Self.defaultSocketDirectory)/\(nodeID.rawValue).sock"
+    }
+
+    public static let defaultSocketDirectory = "/run/damc"
+
+    // MARK: Reading
+
+    /// Reads and validates a config file.
+    public static func load(path: String) throws(ConfigError) -> NodeConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, keyPath: "", reason: "cannot be read")
+        }
+        return try parse(data, file: path)
+    }
+
+    static let roleNames: [String: NodeRole] = ["sg": .gateway, "sr": .router, "spa": .authenticator, "scsc": .scheduler]
+
+    /// Validates a config document. Every problem names the file, the key
+    /// path and the reason; unknown keys are refused.
+    public static func parse(_ data: Data, file: String) throws(ConfigError) -> NodeConfig {
+        var root = try ObjectReader(JSONValue.parse(data, file: file), file: file, path: "")
+        let idText = try root.string("node_id")
+        let id: NodeID
+        do { id = try NodeID(idText) } catch { throw root.error("node_id", "\(error)") }
+        let roleText = try root.string("role")
+        guard let role = roleNames[roleText] else {
+            throw root.error("role", "'\(roleText)' is not one of sg, sr, spa, scsc")
+        }
+        var config = NodeConfig(nodeID: id, role: role)
+        if let socket = try root.optionalString("management_socket") {
+            guard socket.hasPrefix("/"), socket.utf8.count < 108 else {
+                throw root.error("management_socket", "'\(socket)' must be an absolute path under 108 bytes")
+            }
+            config.managementSocket = socket
+        }
+        if let value = root.value("timers"), value != .null {
+            var timers = try ObjectReader(value, file: file, path: root.child("timers"))
+            var parsed = Timers()
+            parsed.helloMs = try timers.optionalInteger("hello_ms", in: 100...60_000) ?? parsed.helloMs
+            parsed.deadMs = try timers.optionalInteger("dead_ms", in: 300...600_000) ?? parsed.deadMs
+            parsed.retransmitMs = try timers.optionalInteger("retransmit_ms", in: 50...60_000) ?? parsed.retransmitMs
+            parsed.lsaLifetimeS = try timers.optionalInteger("lsa_lifetime_s", in: 60...7200) ?? parsed.lsaLifetimeS
+            parsed.spfInitialMs = try timers.optionalInteger("spf_initial_ms", in: 0...60_000) ?? parsed.spfInitialMs
+            parsed.spfShortMs = try timers.optionalInteger("spf_short_ms", in: 0...60_000) ?? parsed.spfShortMs
+            parsed.spfLongMs = try timers.optionalInteger("spf_long_ms", in: 0...600_000) ?? parsed.spfLongMs
+            guard parsed.deadMs >= 3 * parsed.helloMs else {
+                throw timers.error("dead_ms", "\(parsed.deadMs) must be at least 3 x hello_ms (\(3 * parsed.helloMs))")
+            }
+            guard parsed.spfInitialMs <= parsed.spfShortMs, parsed.spfShortMs <= parsed.spfLongMs else {
+                throw timers.error("spf_short_ms", "need spf_initial_ms <= spf_short_ms <= spf_long_ms")
+            }
+            try timers.finish()
+            config.timers = parsed
+        }
+        var linkIDs: Set<UInt32> = [], locals: Set<TransportAddress> = []
+        for (path, value) in try root.array("links", required: false) {
+            var reader = try ObjectReader(value, file: file, path: path)
+            let linkID = UInt32(try reader.integer("id", in: 1...Int64(UInt16.max)))
+            guard linkIDs.insert(linkID).inserted else { throw reader.error("id", "duplicate link id \(linkID)") }
+            let name = try reader.optionalString("name") ?? "link\(linkID)"
+            func address(_ key: String) throws(ConfigError) -> TransportAddress {
+                let text = try reader.string(key)
+                do { return try TransportAddress(parsing: text) } catch { throw reader.error(key, error.reason) }
+            }
+            let local = try address("local")
+            let peer = try address("peer")
+            guard locals.insert(local).inserted else {
+                throw reader.error("local", "\(local) is already the local address of another link")
+            }
+            guard local.isIPv6 == peer.isIPv6 else {
+                throw reader.error("peer", "\(peer) and local \(local) are of different address families")
+            }
+            let cost = try reader.optionalInteger("cost", in: 1...Int64(UInt32.max)) ?? 10
+            let capacity = try reader.optionalInteger("capacity_mbps", in: 1...1_000_000_000) ?? 1000
+            try reader.finish()
+            config.links.append(Link(id: linkID, name: name, local: local, peer: peer,
+                                     cost: UInt32(cost), capacityMbps: UInt64(capacity)))
+        }
+        for (path, value) in try root.array("services", required: false) {
+            guard role == .gateway else {
+                throw ConfigError(file: file, keyPath: path, reason: "only gateways (role sg) serve services")
+            }
+            var service = try ObjectReader(value, file: file, path: path)
+            let prefixText = try service.string("prefix")
+            let prefix: ServiceName
+            do { prefix = try ServiceName(prefixText) } catch { throw service.error("prefix", "'\(prefixText)': \(error)") }
+            let podText = try service.string("pod")
+            let pod: PodID
+            do { pod = try PodID(podText) } catch { throw service.error("pod", "\(error)") }
+            let metric = try service.optionalInteger("metric", in: 0...Int64(UInt32.max)) ?? 0
+            let weight = try service.optionalInteger("weight", in: 0...Int64(UInt16.max)) ?? 100
+            try service.finish()
+            config.services.append(Topology.Service(prefix: prefix, pod: pod, metric: UInt32(metric), weight: UInt16(weight)))
+        }
+        try root.finish()
+        return config
+    }
+
+    // MARK: Writing
+
+    /// The config as a JSON value in the file format `parse` reads.
+    public var json: JSONValue {
+        var root: [String: JSONValue] = [
+            "node_id": .string(nodeID.rawValue),
+            "role": .string(role.description),
+            "timers": .object([
+                "hello_ms": .integer(timers.helloMs), "dead_ms": .integer(timers.deadMs),
+                "retransmit_ms": .integer(timers.retransmitMs), "lsa_lifetime_s": .integer(timers.lsaLifetimeS),
+                "spf_initial_ms": .integer(timers.spfInitialMs), "spf_short_ms": .integer(timers.spfShortMs),
+                "spf_long_ms": .integer(timers.spfLongMs),
+            ]),
+            "links": .array(links.map { link in
+                .object(["id": .int(link.id), "name": .string(link.name), "local": .string(link.local.description),
+                         "peer": .string(link.peer.description), "cost": .int(link.cost),
+                         "capacity_mbps": .int(link.capacityMbps)])
+            }),
+        ]
+        if let managementSocket { root["management_socket"] = .string(managementSocket) }
+        if !services.isEmpty {
+            root["services"] = .array(services.map { service in
+                .object(["prefix": .string(service.prefix.description), "pod": .string(service.pod.rawValue),
+                         "metric": .int(service.metric), "weight": .int(service.weight)])
+            })
+        }
+        return .object(root)
+    }
+
+    /// The config file text.
+    public func jsonText() -> String { json.text(pretty: true) + "\n" }
+}

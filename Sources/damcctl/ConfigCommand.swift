@@ -1,0 +1,92 @@
+import ArgumentParser
+import DAMCTopology
+import DAMCWire
+import Foundation
+
+/// `damcctl config render TOPOLOGY [NODE]`: daemon configs from one
+/// topology file, so the simulator, the loopback mesh and the lab share it.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Render and check daemon configs.",
+        subcommands: [Render.self, Check.self])
+
+    struct Render: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render the config of NODE (to stdout), or of every node into --out-dir as <node>.json.")
+
+        @Argument(help: "A topology file (docs/topology.md).")
+        var topology: String
+
+        @Argument(help: "A node id; omit to render every node (needs --out-dir).")
+        var node: String?
+
+        @Option(name: .customLong("out-dir"), help: "Write <node>.json files here.")
+        var outDirectory: String?
+
+        @Option(name: .customLong("socket-dir"), help: "Directory of the management sockets.")
+        var socketDirectory: String = NodeConfig.defaultSocketDirectory
+
+        @Option(name: .customLong("base-port"), help: "UDP port of the first link; link i uses base + i.")
+        var basePort: UInt16 = 17000
+
+        @Option(name: .customLong("address-block"), help: "Node i listens on 127.<block>.<i/256>.<i%256>.")
+        var addressBlock: UInt8 = 31
+
+        @Flag(name: .customLong("fast-timers"), help: "100 ms hellos, 300 ms dead interval (tests and labs).")
+        var fastTimers = false
+
+        func run() throws {
+            let topology: Topology
+            do { topology = try Topology.load(path: self.topology) } catch {
+                throw ValidationError("\(error)")
+            }
+            var options = NodeConfig.RenderOptions()
+            options.socketDirectory = socketDirectory
+            options.basePort = basePort
+            options.addressBlock = addressBlock
+            if fastTimers { options.timers = .fast }
+            if let node {
+                let id: NodeID
+                do { id = try NodeID(node) } catch { throw ValidationError("\(node): \(error)") }
+                do {
+                    let config = try NodeConfig.render(topology: topology, node: id, options: options, file: self.topology)
+                    if let outDirectory {
+                        try write(config, to: outDirectory)
+                    } else {
+                        print(config.jsonText(), terminator: "")
+                    }
+                } catch let error as ConfigError { throw ValidationError("\(error)") }
+                return
+            }
+            guard let outDirectory else { throw ValidationError("rendering every node needs --out-dir") }
+            for node in topology.nodes {
+                try write(try NodeConfig.render(topology: topology, node: node.id, options: options, file: self.topology),
+                          to: outDirectory)
+            }
+        }
+
+        func write(_ config: NodeConfig, to directory: String) throws {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let path = "\(directory)/\(config.nodeID.rawValue).json"
+            try config.jsonText().write(toFile: path, atomically: true, encoding: .utf8)
+            print(path)
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate a daemon config file.")
+
+        @Argument(help: "A daemon config file (docs/config.md).")
+        var file: String
+
+        func run() throws {
+            do {
+                let config = try NodeConfig.load(path: file)
+                print("\(file): ok (node \(config.nodeID), role \(config.role), \(config.links.count) links)")
+            } catch {
+                FileHandle.standardError.write(Data("damcctl: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+}

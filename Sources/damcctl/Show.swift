@@ -1,0 +1,59 @@
+import ArgumentParser
+import DAMCRuntime
+import DAMCTopology
+import Foundation
+
+/// `damcctl show WHAT`: a daemon's state as an aligned table or, with
+/// `--json`, the stable JSON of docs/management.md.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a daemon's neighbors, lsdb, rib, fib, interfaces, counters or version.")
+
+    @OptionGroup var target: Target
+
+    @Argument(help: "neighbors | lsdb | rib | fib | interfaces | counters | version")
+    var what: String
+
+    @Argument(help: "For lsdb: an origin node id to show only its LSAs.")
+    var rest: [String] = []
+
+    @Flag(help: "For lsdb: the adjacencies and prefixes inside each LSA.")
+    var detail = false
+
+    func run() throws {
+        var args = ["show", what]
+        if detail { args.append("--detail") }
+        args += rest
+        try Remote.run(args, target: target, table: { Tables.render(what, $0, detail: detail) })
+    }
+}
+
+/// `damcctl lookup NAME`: the FIB entry a call to NAME would use, and why.
+struct Lookup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the FIB entry that a name matches (longest prefix on whole components) and why.")
+
+    @OptionGroup var target: Target
+
+    @Argument(help: "A service name, e.g. /shop/cart/items/42.")
+    var name: String
+
+    func run() throws {
+        try Remote.run(["lookup", name], target: target, table: { Tables.render("lookup", $0, detail: false) })
+    }
+}
+
+/// Sends one request and prints the reply; a failure exits non-zero with
+/// the daemon's (or the socket's) message.
+enum Remote {
+    static func run(_ args: [String], target: Target, table: (JSONValue) -> String) throws {
+        let path = try target.socketPath()
+        do {
+            let data = try ManagementClient.request(args, socketPath: path)
+            print(target.json ? data.text(pretty: true) : table(data), terminator: target.json ? "\n" : "")
+        } catch {
+            FileHandle.standardError.write(Data("damcctl: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

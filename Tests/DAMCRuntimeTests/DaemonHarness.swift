@@ -1,0 +1,128 @@
+import DAMCRuntime
+import DAMCTopology
+import DAMCWire
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts real daemon processes from the built binaries, talks to them
+/// over their management sockets, and always cleans up: every process is
+/// killed and the temporary directory removed by `stopAll()` (called by
+/// `deinit` too), and each daemon runs with `--exit-with-parent`, so not
+/// even a crashed test runner leaves one behind.
+final class DaemonHarness: @unchecked Sendable {
+    let directory: String
+    var socketDirectory: String { directory + "/run" }
+    private(set) var processes: [String: Process] = [:]
+    private(set) var configs: [String: NodeConfig] = [:]
+
+    /// Where `swift build` put the executables: next to the test binary.
+    static let binaries: String = {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return executable.deletingLastPathComponent().path
+    }()
+
+    init(_ name: String) throws {
+        var template = Array("/tmp/damc-\(name)-XXXXXX".utf8CString)
+        guard let path = mkdtemp(&template) else { throw SystemError("mkdtemp") }
+        directory = String(cString: path)
+    }
+
+    deinit { stopAll() }
+
+    /// Renders configs for `nodes` of `topology` into the directory
+    /// (loopback block `block`, fast timers unless `timers` says otherwise).
+    @discardableResult
+    func render(_ topology: Topology, nodes: [String], block: UInt8, basePort: UInt16 = 17000,
+                timers: NodeConfig.Timers = .fast) throws -> [String: NodeConfig] {
+        var options = NodeConfig.RenderOptions()
+        options.addressBlock = block
+        options.basePort = basePort
+        options.socketDirectory = socketDirectory
+        options.timers = timers
+        for node in nodes {
+            let config = try NodeConfig.render(topology: topology, node: try NodeID(node), options: options)
+            try write(config)
+        }
+        return configs
+    }
+
+    func configPath(_ node: String) -> String { "\(directory)/\(node).json" }
+
+    func write(_ config: NodeConfig) throws {
+        configs[config.nodeID.rawValue] = config
+        try config.jsonText().write(toFile: configPath(config.nodeID.rawValue), atomically: true, encoding: .utf8)
+    }
+
+    /// Starts the daemon for `node` (damc-sg or damc-sr by its role).
+    func start(_ node: String, environment: [String: String] = [:]) throws {
+        let config = configs[node]!
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "\(Self.binaries)/\(config.role == .gateway ? "damc-sg" : "damc-sr")")
+        process.arguments = ["--config", configPath(node), "--exit-with-parent", "--log-level", "debug"]
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "NOTIFY_SOCKET")
+        env.removeValue(forKey: "WATCHDOG_USEC")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let log = "\(directory)/\(node).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = FileHandle(forWritingAtPath: log)!
+        handle.seekToEndOfFile()
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+        processes[node] = process
+    }
+
+    func log(_ node: String) -> String {
+        (try? String(contentsOfFile: "\(directory)/\(node).log", encoding: .utf8)) ?? ""
+    }
+
+    /// Sends `signal`; with `wait`, returns the exit status (or the
+    /// terminating signal) once the process is gone.
+    @discardableResult
+    func signal(_ node: String, _ signal: Int32, wait: Bool = true) -> (status: Int32, reason: Process.TerminationReason)? {
+        guard let process = processes[node] else { return nil }
+        kill(process.processIdentifier, signal)
+        guard wait else { return nil }
+        process.waitUntilExit()
+        processes.removeValue(forKey: node)
+        return (process.terminationStatus, process.terminationReason)
+    }
+
+    /// The daemon's reply data, or nil if it is not answering (yet).
+    func request(_ node: String, _ args: [String]) -> JSONValue? {
+        try? ManagementClient.request(args, socketPath: "\(socketDirectory)/\(node).sock", timeout: .seconds(2))
+    }
+
+    /// The FIB as `node prefix hop,hop` lines (the golden-file format).
+    func fibLines(_ node: String) -> [String]? {
+        guard let entries = request(node, ["show", "fib"])?["entries"]?.arrayValue else { return nil }
+        return entries.map { entry in
+            let hops = (entry["next_hops"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
+            return "\(node) \(entry["prefix"]?.stringValue ?? "?") \(hops)"
+        }
+    }
+
+    /// Polls `condition` every 50 ms for at most `timeout` (a bounded
+    /// wait, not a sleep that hopes).
+    func poll(timeout: Duration = .seconds(30), _ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return condition()
+    }
+
+    func stopAll() {
+        for (_, process) in processes where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        processes.removeAll()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
