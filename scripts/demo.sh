@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The run command (README): sets up, builds and shows DAMC working.
-# Today (issues 3 and 4): damcctl decodes the golden vectors of every
-# message type and checks service names; damc-sim converges the Figure 2
-# mesh of draft-li-icnrg-damc and reconverges after a link failure. Later
-# issues turn this into the Figure 2 mesh on real sockets and namespaces.
+# First the Figure 2 mesh of draft-li-icnrg-damc as real daemons on
+# loopback (4 damc-sg, 3 damc-sr; scripts/mesh.sh) with damcctl tables of
+# one router; then the wire layer (golden vectors, names) and the same mesh
+# in the simulator with a link failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/setup.sh
 
 echo "== building (release)"
-swift build -c release --product damcctl >/dev/null
-swift build -c release --product damc-sim >/dev/null
+swift build -c release >/dev/null
 ctl=.build/release/damcctl
 sim=.build/release/damc-sim
+
+bash scripts/mesh.sh examples/figure2.json --node sr1
+echo
 
 echo "== damcctl --help"
 "$ctl" --help

@@ -1,0 +1,98 @@
+import DAMCRuntime
+import DAMCTopology
+import DAMCWire
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGHUP reloads, sd_notify, SIGTERM (issue 5).
+@Suite("Daemon lifecycle", .serialized)
+struct LifecycleTests {
+    static func interfaceCost(_ harness: DaemonHarness, link: Int64) -> Int64? {
+        harness.request("r9", ["show", "interfaces"])?["interfaces"]?.arrayValue?
+            .first { $0["link"]?.integerValue == link }?["cost"]?.integerValue
+    }
+
+    static func runtimeCounter(_ harness: DaemonHarness, _ name: String) -> Int64? {
+        harness.request("r9", ["show", "counters"])?["runtime"]?[name]?.integerValue
+    }
+
+    @Test("SIGHUP applies a good config (cost change, link added) and refuses a bad one, keeping the old")
+    func reload() throws {
+        let harness = try DaemonHarness("reload")
+        defer { harness.stopAll() }
+        var config = try BadInputTests.singleLinkConfig(block: 44, harness: harness)
+        try harness.write(config)
+        try harness.start("r9")
+        #expect(harness.poll { Self.interfaceCost(harness, link: 1) == 10 })
+
+        config.links[0].cost = 25
+        config.links.append(NodeConfig.Link(id: 2, name: "second", local: try TransportAddress(host: "127.44.0.1", port: 17101),
+                                            peer: try TransportAddress(host: "127.44.0.3", port: 17101)))
+        try harness.write(config)
+        harness.signal("r9", SIGHUP, wait: false)
+        #expect(harness.poll { Self.runtimeCounter(harness, "reloads") == 1 })
+        #expect(Self.interfaceCost(harness, link: 1) == 25)
+        #expect(harness.request("r9", ["show", "interfaces"])?["interfaces"]?.arrayValue?.count == 2)
+
+        // An unknown key: refused with the file and key path in the log; the old config runs on.
+        var text = config.jsonText()
+        text = text.replacingOccurrences(of: "\"node_id\"", with: "\"bogus\": 1, \"node_id\"")
+        text = text.replacingOccurrences(of: "\"cost\": 25", with: "\"cost\": 99")
+        try text.write(toFile: harness.configPath("r9"), atomically: true, encoding: .utf8)
+        harness.signal("r9", SIGHUP, wait: false)
+        #expect(harness.poll { Self.runtimeCounter(harness, "reloads_refused") == 1 })
+        #expect(Self.interfaceCost(harness, link: 1) == 25)
+        #expect(harness.log("r9").contains("reload refused"))
+        #expect(harness.log("r9").contains("\(harness.configPath("r9")): bogus: unknown key"))
+
+        // Changing the node id is refused too.
+        var renamed = config
+        renamed.nodeID = try NodeID("r10")
+        try renamed.jsonText().write(toFile: harness.configPath("r9"), atomically: true, encoding: .utf8)
+        harness.signal("r9", SIGHUP, wait: false)
+        #expect(harness.poll { Self.runtimeCounter(harness, "reloads_refused") == 2 })
+        #expect(harness.request("r9", ["show", "version"])?["node"]?.stringValue == "r9")
+
+        let stopped = harness.signal("r9", SIGTERM)
+        #expect(stopped?.status == 0 && stopped?.reason == .exit)
+    }
+
+    @Test("sd_notify: READY=1 once bound, WATCHDOG=1 from the loop, STOPPING=1 on SIGTERM")
+    func systemdNotify() throws {
+        let harness = try DaemonHarness("notify")
+        defer { harness.stopAll() }
+        try harness.write(try BadInputTests.singleLinkConfig(block: 45, harness: harness))
+        // The test plays systemd: a Unix datagram socket named by NOTIFY_SOCKET.
+        let path = "\(harness.directory)/notify.sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        let address = try SocketAddress(unixPath: path)
+        #expect(address.withSockaddrForTests { bind(fd, $0, $1) } == 0)
+        var limit = timeval(tv_sec: 0, tv_usec: 200_000)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        try harness.start("r9", environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"])
+
+        var messages: [String] = []
+        func receive() -> Bool {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 { messages.append(String(decoding: buffer[0..<count], as: UTF8.self)) }
+            return count > 0
+        }
+        #expect(harness.poll {
+            _ = receive()
+            return messages.contains { $0.contains("READY=1") } && messages.contains { $0.contains("WATCHDOG=1") }
+        }, "got \(messages)")
+        #expect(messages.first { $0.contains("READY=1") }?.contains("STATUS=") == true)
+        // Bound before READY: the management socket answers.
+        #expect(harness.request("r9", ["show", "version"]) != nil)
+        let stopped = harness.signal("r9", SIGTERM)
+        #expect(stopped?.status == 0)
+        while receive() {}
+        #expect(messages.contains { $0.contains("STOPPING=1") }, "got \(messages)")
+    }
+}
