@@ -110,7 +110,7 @@ let package = Package(
         // Benchmarks live apart from tests and never fail on timing.
         .executableTarget(
             name: "damc-bench",
-            dependencies: ["DAMCWire", "DAMCRouting", "DAMCSimulator", "DAMCTopology"]
+            dependencies: ["DAMCWire", "DAMCRouting", "DAMCRuntime", "DAMCSimulator", "DAMCTopology"]
         ),
 
         .testTarget(

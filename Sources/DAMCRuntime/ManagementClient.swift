@@ -1,5 +1,9 @@
 import DAMCTopology
+#if canImport(FoundationEssentials)
+import FoundationEssentials   // JSONDecoder, Data, FileManager without ICU: smaller daemons
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif

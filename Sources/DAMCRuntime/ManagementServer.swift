@@ -1,6 +1,10 @@
 import CLinuxEvents
 import DAMCTopology
+#if canImport(FoundationEssentials)
+import FoundationEssentials   // JSONDecoder, Data, FileManager without ICU: smaller daemons
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +50,7 @@ public final class ManagementServer {
         self.path = path
         self.loop = loop
         self.handler = handler
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
         if !directory.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -89,8 +89,6 @@ extension RoutingDaemon {
                         .object(["prefix": .string(entry.prefix.description), "metric": .int(entry.metric),
                                  "granted": .bool(entry.grant != nil)])
                     })
-                default:
-                    break
                 }
             }
             return .object(row)
@@ -163,6 +161,10 @@ extension RoutingDaemon {
             "reloads": .int(counters.reloads), "reloads_refused": .int(counters.reloadsRefused),
             "management_requests": .int(management?.requests ?? 0),
             "management_errors": .int(management?.errors ?? 0),
+            "last_adjacency_change_ns": counters.lastAdjacencyChange.map { .int($0) } ?? .null,
+            "last_lsa_installed_ns": counters.lastLSAInstalled.map { .int($0) } ?? .null,
+            "last_spf_run_ns": counters.lastSPFRun.map { .int($0) } ?? .null,
+            "last_fib_change_ns": counters.lastFIBChange.map { .int($0) } ?? .null,
         ]
         return envelope(["routing": .object(routing), "runtime": .object(runtime)])
     }

@@ -154,7 +154,18 @@ public final class RoutingDaemon {
     /// Feeds one event to the engine at the current monotonic time and
     /// carries out its actions.
     func deliver(_ event: RoutingEvent) {
-        let actions = node.handle(event, now: Instant(nanoseconds: MonotonicClock.now()))
+        let now = MonotonicClock.now()
+        let before = node.counters
+        let actions = node.handle(event, now: Instant(nanoseconds: now))
+        let after = node.counters
+        if after.adjacenciesUp != before.adjacenciesUp || after.adjacenciesDown != before.adjacenciesDown {
+            counters.lastAdjacencyChange = now
+        }
+        if after.lsasInstalled != before.lsasInstalled || after.lsasOriginated != before.lsasOriginated {
+            counters.lastLSAInstalled = now
+        }
+        if after.spfRuns != before.spfRuns { counters.lastSPFRun = now }
+        if after.fibChanges != before.fibChanges { counters.lastFIBChange = now }
         perform(actions)
         rearmEngineTimer()
     }
@@ -244,7 +255,7 @@ public final class RoutingDaemon {
         if fresh.timers != config.timers {
             node.updateTimers { Self.apply(fresh.timers, to: &$0) }
         }
-        for (id, link) in old where new[id] == nil {
+        for id in old.keys.sorted() where new[id] == nil {
             deliver(.linkDown(id))
             closeLink(id)
         }

@@ -15,6 +15,13 @@ public struct RuntimeCounters: Sendable, Equatable {
     /// Reloads refused because the new config was invalid or changed what
     /// cannot change while running.
     public var reloadsRefused = 0
+    /// CLOCK_MONOTONIC (ns, host-wide) of the last adjacency change, LSA
+    /// installed, SPF run and FIB change: lets a benchmark on the same host
+    /// split convergence into detection, flooding, SPF and FIB.
+    public var lastAdjacencyChange: Int64?
+    public var lastLSAInstalled: Int64?
+    public var lastSPFRun: Int64?
+    public var lastFIBChange: Int64?
 
     public init() {}
 }

@@ -78,7 +78,10 @@ public struct SocketAddress: @unchecked Sendable, CustomStringConvertible {
                         &service, socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
         }
         guard status == 0 else { return "(family \(family))" }
-        let hostText = String(cString: host), serviceText = String(cString: service)
+        func text(_ characters: [CChar]) -> String {
+            String(decoding: characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        let hostText = text(host), serviceText = text(service)
         return family == AF_INET6 ? "[\(hostText)]:\(serviceText)" : "\(hostText):\(serviceText)"
     }
 

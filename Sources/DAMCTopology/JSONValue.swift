@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials   // JSONDecoder, Data, FileManager without ICU: smaller daemons
+#else
 import Foundation
+#endif
 
 /// A JSON document as a value, decoded with Foundation's JSONDecoder, so
 /// that configuration readers can check every key and type themselves and
@@ -43,8 +47,8 @@ public enum JSONValue: Decodable, Equatable, Sendable {
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw ConfigError(file: file, keyPath: "", reason: "not valid JSON: \(detail ?? context.debugDescription)")
+            let detail = context.underlyingError.map { String(describing: $0) } ?? context.debugDescription
+            throw ConfigError(file: file, keyPath: "", reason: "not valid JSON: \(detail)")
         } catch {
             throw ConfigError(file: file, keyPath: "", reason: "not valid JSON: \(error)")
         }

@@ -1,5 +1,9 @@
 import DAMCWire
+#if canImport(FoundationEssentials)
+import FoundationEssentials   // JSONDecoder, Data, FileManager without ICU: smaller daemons
+#else
 import Foundation
+#endif
 
 /// The configuration file of one routing daemon (`damc-sr`, `damc-sg`):
 /// who it is, its links (a UDP socket each), its timers, where its

@@ -1,5 +1,9 @@
 import DAMCWire
+#if canImport(FoundationEssentials)
+import FoundationEssentials   // JSONDecoder, Data, FileManager without ICU: smaller daemons
+#else
 import Foundation
+#endif
 
 /// A network described once and used everywhere: the simulator, the
 /// loopback tests, the namespace lab and the CCDR tools (DESIGN.md §3).

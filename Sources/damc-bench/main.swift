@@ -24,6 +24,10 @@ case "routing"?:
     RoutingBenchmark.spf()
     RoutingBenchmark.fib(sizes: [100_000, 1_000_000])
     RoutingBenchmark.simulation(routers: 400, gateways: 100)
+case "loopback"?:
+    // Daemons on loopback (issue 5): convergence after a link failure,
+    // memory and idle CPU. Needs the release daemons next to damc-bench.
+    LoopbackBenchmark.run(topologyPath: arguments.count > 1 ? arguments[1] : "examples/figure2.json")
 case "worst-case"?:
     // One worst-case input for the allocation check (scripts/alloc-check.sh);
     // -1 builds the input without decoding it (the baseline).

@@ -3,6 +3,7 @@ import DAMCRouting
 import DAMCSimulator
 import DAMCTopology
 import DAMCWire
+import Foundation
 
 /// `damc-sim`: runs DAMC routing engines on a topology under a virtual
 /// clock (DESIGN.md §2). No sockets, no root; the same engine code as the

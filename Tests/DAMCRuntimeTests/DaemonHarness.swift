@@ -67,7 +67,7 @@ final class DaemonHarness: @unchecked Sendable {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let log = "\(directory)/\(node).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = FileHandle(forWritingAtPath: log)!
         handle.seekToEndOfFile()
         process.standardError = handle
