@@ -131,3 +131,18 @@ struct ConfigTests {
         #expect(missingText.contains("absent.json: cannot be read"))
     }
 }
+
+/// The schema checker itself must be able to fail.
+@Suite("Management schema checker")
+struct SchemaValidatorTests {
+    @Test("missing, extra and mistyped fields are reported")
+    func detects() throws {
+        let schema = try #require(SchemaValidator.schema(for: "show fib"))
+        #expect(SchemaValidator.validate(.object(["node": .string("a"), "entries": .array([])]), schema).isEmpty)
+        #expect(!SchemaValidator.validate(.object(["node": .string("a")]), schema).isEmpty)
+        #expect(!SchemaValidator.validate(.object(["node": .string("a"), "entries": .array([]), "x": .null]), schema).isEmpty)
+        #expect(!SchemaValidator.validate(.object(["node": .integer(1), "entries": .array([])]), schema).isEmpty)
+        let badEntry = JSONValue.object(["prefix": .string("/a"), "next_hops": .array([.integer(3)])])
+        #expect(!SchemaValidator.validate(.object(["node": .string("a"), "entries": .array([badEntry])]), schema).isEmpty)
+    }
+}

@@ -58,8 +58,12 @@ final class DaemonHarness: @unchecked Sendable {
     /// Starts the daemon for `node` (damc-sg or damc-sr by its role).
     func start(_ node: String, environment: [String: String] = [:]) throws {
         let config = configs[node]!
+        let program = "\(Self.binaries)/\(config.role == .gateway ? "damc-sg" : "damc-sr")"
+        guard FileManager.default.isExecutableFile(atPath: program) else {
+            throw SystemError("exec", "\(program) (build the daemons first: swift build, or scripts/test.sh)", code: ENOENT)
+        }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "\(Self.binaries)/\(config.role == .gateway ? "damc-sg" : "damc-sr")")
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = ["--config", configPath(node), "--exit-with-parent", "--log-level", "debug"]
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")

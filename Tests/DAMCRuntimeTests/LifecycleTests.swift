@@ -60,6 +60,38 @@ struct LifecycleTests {
         #expect(stopped?.status == 0 && stopped?.reason == .exit)
     }
 
+    @Test("a second daemon can take neither a bound link address nor a live management socket")
+    func exclusive() throws {
+        let harness = try DaemonHarness("exclusive")
+        defer { harness.stopAll() }
+        let config = try BadInputTests.singleLinkConfig(block: 46, harness: harness)
+        try harness.write(config)
+        try harness.start("r9")
+        #expect(harness.poll { harness.request("r9", ["show", "version"]) != nil })
+        func runSecond(_ second: NodeConfig) throws -> (Int32, String) {
+            let path = "\(harness.directory)/second.json"
+            try second.jsonText().write(toFile: path, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "\(DaemonHarness.binaries)/damc-sr")
+            process.arguments = ["--config", path, "--exit-with-parent"]
+            let pipe = Pipe()
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, output)
+        }
+        let (sameStatus, sameText) = try runSecond(config)
+        #expect(sameStatus == 1)
+        #expect(sameText.contains("bind 127.46.0.1:17100"), "\(sameText)")
+        var moved = config
+        moved.links[0].local = try TransportAddress(host: "127.46.0.5", port: 17100)
+        let (socketStatus, socketText) = try runSecond(moved)
+        #expect(socketStatus == 1)
+        #expect(socketText.contains("another daemon is listening there"), "\(socketText)")
+        #expect(harness.request("r9", ["show", "version"])?["node"]?.stringValue == "r9")
+    }
+
     @Test("sd_notify: READY=1 once bound, WATCHDOG=1 from the loop, STOPPING=1 on SIGTERM")
     func systemdNotify() throws {
         let harness = try DaemonHarness("notify")

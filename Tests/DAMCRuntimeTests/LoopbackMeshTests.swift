@@ -66,6 +66,28 @@ struct LoopbackMeshTests {
         #expect(harness.poll { Self.fibs(harness, Self.mesh) == converged },
                 "mesh FIBs: \(Self.fibs(harness, Self.mesh) ?? [])")
 
+        // Every management reply matches docs/schemas/management.json.
+        let commands: [(String, [String])] = [
+            ("show neighbors", ["show", "neighbors"]), ("show lsdb", ["show", "lsdb"]),
+            ("show lsdb", ["show", "lsdb", "--detail"]), ("show lsdb", ["show", "lsdb", "sg1"]),
+            ("show rib", ["show", "rib"]), ("show fib", ["show", "fib"]), ("show interfaces", ["show", "interfaces"]),
+            ("show counters", ["show", "counters"]), ("show version", ["show", "version"]),
+            ("lookup", ["lookup", "/A/x/y"]), ("lookup", ["lookup", "/nowhere"]),
+        ]
+        for node in ["sg1", "sr1"] {
+            for (name, args) in commands {
+                let reply = harness.request(node, args)
+                #expect(reply != nil, "\(node) \(args)")
+                guard let reply, let schema = SchemaValidator.schema(for: name) else { continue }
+                let problems = SchemaValidator.validate(reply, schema)
+                #expect(problems.isEmpty, "\(node) \(args.joined(separator: " ")): \(problems)")
+            }
+        }
+        let detail = harness.request("sr1", ["show", "lsdb", "--detail", "sg1"])?["lsas"]?.arrayValue ?? []
+        #expect(detail.count == 2)
+        #expect(detail.contains { $0["prefixes"]?.arrayValue?.count == 2 })
+        #expect(detail.contains { $0["flags"] == .array([.string("no-transit")]) })
+
         // kill -9 one SR: its neighbours find out from the dead interval.
         let survivors = Self.mesh.filter { $0 != "sr1" }
         let withoutSR1 = Self.expected(topology, down: ["sr1"])
