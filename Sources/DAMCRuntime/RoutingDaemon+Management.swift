@@ -177,6 +177,16 @@ extension RoutingDaemon {
             "role": .string(config.role.description),
             "uptime_s": .int((now.nanoseconds - startedAt) / 1_000_000_000),
             "config": .string(configPath),
+            // The engine's effective timers (after any reload).
+            "timers": .object([
+                "hello_ms": .int(node.config.helloInterval.nanoseconds / 1_000_000),
+                "dead_ms": .int(node.config.deadInterval.nanoseconds / 1_000_000),
+                "retransmit_ms": .int(node.config.retransmitInterval.nanoseconds / 1_000_000),
+                "lsa_lifetime_s": .int(node.config.lsaLifetime),
+                "spf_initial_ms": .int(node.config.spfThrottle.initialDelay.nanoseconds / 1_000_000),
+                "spf_short_ms": .int(node.config.spfThrottle.shortDelay.nanoseconds / 1_000_000),
+                "spf_long_ms": .int(node.config.spfThrottle.longDelay.nanoseconds / 1_000_000),
+            ]),
         ])
     }
 

@@ -27,8 +27,12 @@ struct LifecycleTests {
         try harness.write(config)
         try harness.start("r9")
         #expect(harness.poll { Self.interfaceCost(harness, link: 1) == 10 })
+        var status = stat()
+        #expect(stat("\(harness.socketDirectory)/r9.sock", &status) == 0 && status.st_mode & 0o777 == 0o660)
 
         config.links[0].cost = 25
+        config.timers.helloMs = 200
+        config.timers.deadMs = 900
         config.links.append(NodeConfig.Link(id: 2, name: "second", local: try TransportAddress(host: "127.44.0.1", port: 17101),
                                             peer: try TransportAddress(host: "127.44.0.3", port: 17101)))
         try harness.write(config)
@@ -36,6 +40,8 @@ struct LifecycleTests {
         #expect(harness.poll { Self.runtimeCounter(harness, "reloads") == 1 })
         #expect(Self.interfaceCost(harness, link: 1) == 25)
         #expect(harness.request("r9", ["show", "interfaces"])?["interfaces"]?.arrayValue?.count == 2)
+        let timers = harness.request("r9", ["show", "version"])?["timers"]
+        #expect(timers?["hello_ms"]?.integerValue == 200 && timers?["dead_ms"]?.integerValue == 900)
 
         // An unknown key: refused with the file and key path in the log; the old config runs on.
         var text = config.jsonText()
@@ -58,6 +64,30 @@ struct LifecycleTests {
 
         let stopped = harness.signal("r9", SIGTERM)
         #expect(stopped?.status == 0 && stopped?.reason == .exit)
+    }
+
+    @Test("SIGHUP on a gateway applies a new service list: its prefix LSA follows")
+    func reloadServices() throws {
+        let harness = try DaemonHarness("reload-sg")
+        defer { harness.stopAll() }
+        var config = try BadInputTests.singleLinkConfig(block: 47, harness: harness)
+        config.role = .gateway
+        config.services = [Topology.Service(prefix: try ServiceName("/shop/cart"), pod: try PodID("pod1"))]
+        try harness.write(config)
+        try harness.start("r9")
+        func prefixes() -> [String]? {
+            harness.request("r9", ["show", "lsdb", "--detail", "r9"])?["lsas"]?.arrayValue?
+                .flatMap { ($0["prefixes"]?.arrayValue ?? []).compactMap { $0["prefix"]?.stringValue } }
+        }
+        #expect(harness.poll { prefixes() == ["/shop/cart"] }, "\(prefixes() ?? [])")
+        config.services.append(Topology.Service(prefix: try ServiceName("/shop/pay"), pod: try PodID("pod1"), metric: 5))
+        try harness.write(config)
+        harness.signal("r9", SIGHUP, wait: false)
+        #expect(harness.poll { prefixes()?.sorted() == ["/shop/cart", "/shop/pay"] }, "\(prefixes() ?? [])")
+        config.services.removeFirst()
+        try harness.write(config)
+        harness.signal("r9", SIGHUP, wait: false)
+        #expect(harness.poll { prefixes() == ["/shop/pay"] }, "\(prefixes() ?? [])")
     }
 
     @Test("a second daemon can take neither a bound link address nor a live management socket")
