@@ -66,6 +66,7 @@ let package = Package(
             name: "DAMCRuntime",
             dependencies: [
                 "CLinuxEvents", "CSystemd", "DAMCRouting", "DAMCTopology", "DAMCWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -73,19 +74,11 @@ let package = Package(
         // The daemons: thin mains over DAMCRuntime.
         .executableTarget(
             name: "damc-sr",
-            dependencies: [
-                "DAMCRuntime", "DAMCWire",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["DAMCRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "damc-sg",
-            dependencies: [
-                "DAMCRuntime", "DAMCWire",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["DAMCRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Operator tool: inspect packets and names, render configs, and talk

@@ -90,8 +90,6 @@ public struct NodeConfig: Sendable, Equatable {
         return try parse(data, file: path)
     }
 
-    static let roleNames: [String: NodeRole] = ["sg": .gateway, "sr": .router, "spa": .authenticator, "scsc": .scheduler]
-
     /// Validates a config document. Every problem names the file, the key
     /// path and the reason; unknown keys are refused.
     public static func parse(_ data: Data, file: String) throws(ConfigError) -> NodeConfig {
@@ -99,10 +97,7 @@ public struct NodeConfig: Sendable, Equatable {
         let idText = try root.string("node_id")
         let id: NodeID
         do { id = try NodeID(idText) } catch { throw root.error("node_id", "\(error)") }
-        let roleText = try root.string("role")
-        guard let role = roleNames[roleText] else {
-            throw root.error("role", "'\(roleText)' is not one of sg, sr, spa, scsc")
-        }
+        let role = try Topology.role(&root, "role")
         var config = NodeConfig(nodeID: id, role: role)
         if let socket = try root.optionalString("management_socket") {
             guard socket.hasPrefix("/"), socket.utf8.count < 108 else {
@@ -153,22 +148,7 @@ public struct NodeConfig: Sendable, Equatable {
             config.links.append(Link(id: linkID, name: name, local: local, peer: peer,
                                      cost: UInt32(cost), capacityMbps: UInt64(capacity)))
         }
-        for (path, value) in try root.array("services", required: false) {
-            guard role == .gateway else {
-                throw ConfigError(file: file, keyPath: path, reason: "only gateways (role sg) serve services")
-            }
-            var service = try ObjectReader(value, file: file, path: path)
-            let prefixText = try service.string("prefix")
-            let prefix: ServiceName
-            do { prefix = try ServiceName(prefixText) } catch { throw service.error("prefix", "'\(prefixText)': \(error)") }
-            let podText = try service.string("pod")
-            let pod: PodID
-            do { pod = try PodID(podText) } catch { throw service.error("pod", "\(error)") }
-            let metric = try service.optionalInteger("metric", in: 0...Int64(UInt32.max)) ?? 0
-            let weight = try service.optionalInteger("weight", in: 0...Int64(UInt16.max)) ?? 100
-            try service.finish()
-            config.services.append(Topology.Service(prefix: prefix, pod: pod, metric: UInt32(metric), weight: UInt16(weight)))
-        }
+        config.services = try Topology.Service.parseList(&root, role: role)
         try root.finish()
         return config
     }

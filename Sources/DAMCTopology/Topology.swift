@@ -73,6 +73,13 @@ public struct Topology: Sendable, Equatable {
 
     static let roles: [String: NodeRole] = ["sg": .gateway, "sr": .router, "spa": .authenticator, "scsc": .scheduler]
 
+    /// Reads a role name (`sg`, `sr`, `spa`, `scsc`) at `key`.
+    static func role(_ reader: inout ObjectReader, _ key: String) throws(ConfigError) -> NodeRole {
+        let text = try reader.string(key)
+        guard let role = roles[text] else { throw reader.error(key, "'\(text)' is not one of sg, sr, spa, scsc") }
+        return role
+    }
+
     /// Validates a topology document: unknown keys, types, ranges, names,
     /// duplicate ids and dangling or looping links are all refused with the
     /// file, the key path and the reason.
@@ -88,29 +95,8 @@ public struct Topology: Sendable, Equatable {
             let id: NodeID
             do { id = try NodeID(idText) } catch { throw reader.error("id", "\(error)") }
             guard seen.insert(id).inserted else { throw reader.error("id", "duplicate node id '\(id)'") }
-            let roleText = try reader.string("role")
-            guard let role = roles[roleText] else {
-                throw reader.error("role", "'\(roleText)' is not one of sg, sr, spa, scsc")
-            }
-            var services: [Service] = []
-            for (servicePath, serviceValue) in try reader.array("services", required: false) {
-                guard role == .gateway else {
-                    throw ConfigError(file: file, keyPath: servicePath, reason: "only gateways (role sg) serve services")
-                }
-                var service = try ObjectReader(serviceValue, file: file, path: servicePath)
-                let prefixText = try service.string("prefix")
-                let prefix: ServiceName
-                do { prefix = try ServiceName(prefixText) } catch {
-                    throw service.error("prefix", "'\(prefixText)': \(error)")
-                }
-                let podText = try service.string("pod")
-                let pod: PodID
-                do { pod = try PodID(podText) } catch { throw service.error("pod", "\(error)") }
-                let metric = try service.optionalInteger("metric", in: 0...Int64(UInt32.max)) ?? 0
-                let weight = try service.optionalInteger("weight", in: 0...Int64(UInt16.max)) ?? 100
-                try service.finish()
-                services.append(Service(prefix: prefix, pod: pod, metric: UInt32(metric), weight: UInt16(weight)))
-            }
+            let role = try Topology.role(&reader, "role")
+            let services = try Service.parseList(&reader, role: role)
             try reader.finish()
             nodes.append(Node(id: id, role: role, services: services))
         }
@@ -133,6 +119,31 @@ public struct Topology: Sendable, Equatable {
         }
         try root.finish()
         return Topology(name: name, nodes: nodes, links: links)
+    }
+}
+
+extension Topology.Service {
+    /// Reads the optional `services` array of a node or daemon config
+    /// (docs/topology.md, docs/config.md); only gateways may have one.
+    static func parseList(_ reader: inout ObjectReader, role: NodeRole) throws(ConfigError) -> [Topology.Service] {
+        var services: [Topology.Service] = []
+        for (path, value) in try reader.array("services", required: false) {
+            guard role == .gateway else {
+                throw ConfigError(file: reader.file, keyPath: path, reason: "only gateways (role sg) serve services")
+            }
+            var service = try ObjectReader(value, file: reader.file, path: path)
+            let prefixText = try service.string("prefix")
+            let prefix: ServiceName
+            do { prefix = try ServiceName(prefixText) } catch { throw service.error("prefix", "'\(prefixText)': \(error)") }
+            let podText = try service.string("pod")
+            let pod: PodID
+            do { pod = try PodID(podText) } catch { throw service.error("pod", "\(error)") }
+            let metric = try service.optionalInteger("metric", in: 0...Int64(UInt32.max)) ?? 0
+            let weight = try service.optionalInteger("weight", in: 0...Int64(UInt16.max)) ?? 100
+            try service.finish()
+            services.append(Topology.Service(prefix: prefix, pod: pod, metric: UInt32(metric), weight: UInt16(weight)))
+        }
+        return services
     }
 }
 

@@ -1,10 +1,10 @@
 import ArgumentParser
 import DAMCRuntime
 import DAMCWire
-import Logging
 
-/// The Service Gateway daemon (control plane): advertises its pods' service prefixes,
-/// floods, runs SPF and keeps the name FIB (draft-li-icnrg-damc §5-7).
+/// The Service Gateway daemon (control plane): advertises its pods' service
+/// prefixes, floods, runs SPF and keeps the name FIB (draft-li-icnrg-damc
+/// §5-7; docs/daemons.md). It is never transit.
 @main
 struct DamcSG: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,23 +12,7 @@ struct DamcSG: ParsableCommand {
         abstract: "DAMC Service Gateway: advertises service prefixes; adjacencies, flooding, SPF and the name FIB.",
         version: DAMCVersion.string)
 
-    @Option(help: "The node's config file (docs/config.md).")
-    var config: String
+    @OptionGroup var options: DaemonOptions
 
-    @Flag(name: .customLong("check-config"), help: "Validate the config and exit: 0 if valid, else the file, key path and reason.")
-    var checkConfig = false
-
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
-
-    @Flag(name: .customLong("exit-with-parent"), help: "Receive SIGTERM when the parent process exits (tests, labs).")
-    var exitWithParent = false
-
-    func run() throws {
-        let status = DaemonMain.run(program: "damc-sg", role: .gateway, configPath: config, checkOnly: checkConfig, logLevel: logLevel,
-                                        exitWithParent: exitWithParent)
-        if status != 0 { throw ExitCode(status) }
-    }
+    func run() throws { try options.run(program: "damc-sg", role: .gateway) }
 }
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}

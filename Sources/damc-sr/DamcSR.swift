@@ -1,10 +1,9 @@
 import ArgumentParser
 import DAMCRuntime
 import DAMCWire
-import Logging
 
 /// The Service Router daemon: floods service-prefix LSAs, runs SPF and keeps
-/// the name FIB (draft-li-icnrg-damc §6-7).
+/// the name FIB (draft-li-icnrg-damc §6-7; docs/daemons.md).
 @main
 struct DamcSR: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,23 +11,7 @@ struct DamcSR: ParsableCommand {
         abstract: "DAMC Service Router: adjacencies, flooding, SPF and the name FIB on UDP links.",
         version: DAMCVersion.string)
 
-    @Option(help: "The node's config file (docs/config.md).")
-    var config: String
+    @OptionGroup var options: DaemonOptions
 
-    @Flag(name: .customLong("check-config"), help: "Validate the config and exit: 0 if valid, else the file, key path and reason.")
-    var checkConfig = false
-
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
-
-    @Flag(name: .customLong("exit-with-parent"), help: "Receive SIGTERM when the parent process exits (tests, labs).")
-    var exitWithParent = false
-
-    func run() throws {
-        let status = DaemonMain.run(program: "damc-sr", role: .router, configPath: config, checkOnly: checkConfig, logLevel: logLevel,
-                                        exitWithParent: exitWithParent)
-        if status != 0 { throw ExitCode(status) }
-    }
+    func run() throws { try options.run(program: "damc-sr", role: .router) }
 }
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}
