@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "DAMCWire", targets: ["DAMCWire"]),
         .library(name: "DAMCRouting", targets: ["DAMCRouting"]),
+        .library(name: "DAMCSecurity", targets: ["DAMCSecurity"]),
         .executable(name: "damcctl", targets: ["damcctl"]),
         .executable(name: "damc-bench", targets: ["damc-bench"]),
         .executable(name: "damc-sim", targets: ["damc-sim"]),
@@ -50,6 +51,17 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+
+        // System OpenSSL (libssl-dev): Ed25519, HMAC-SHA256, PEM, TLS 1.3.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // Security: grant signing and verification, packet MACs with key
+        // chains, SPA policies. Pure logic over COpenSSL; no sockets.
+        .target(name: "DAMCSecurity", dependencies: ["COpenSSL", "DAMCRouting", "DAMCWire"]),
 
         // Linux event APIs Glibc does not expose (epoll, timerfd, eventfd,
         // signalfd), and libsystemd through pkg-config.
@@ -113,6 +125,13 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "DAMCSecurityTests",
+            dependencies: [
+                "DAMCSecurity", "DAMCRouting", "DAMCSimulator", "DAMCTopology", "DAMCWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "DAMCRuntimeTests",

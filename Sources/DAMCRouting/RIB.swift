@@ -19,6 +19,8 @@ public struct RIBEntry: Hashable, Sendable {
 /// The routing information base: prefix to best route.
 public struct RIB: Sendable, Equatable {
     public private(set) var routes: [ServiceName: RIBEntry] = [:]
+    /// Entries of reachable origins that `accept` refused.
+    public private(set) var refused = 0
 
     public init() {}
 
@@ -41,7 +43,10 @@ public struct RIB: Sendable, Equatable {
             if hops.isEmpty { continue }
             let origins = [key.origin]   // shared by every route of this LSA until one changes
             for prefix in prefixes {
-                if let accept, !accept(prefix, key.origin) { continue }
+                if let accept, !accept(prefix, key.origin) {
+                    refused += 1
+                    continue
+                }
                 let cost = distance + UInt64(prefix.metric)
                 if let index = routes.index(forKey: prefix.prefix) {
                     let current = routes.values[index]

@@ -36,6 +36,12 @@ public struct RoutingConfig: Sendable {
     public var maxDatagramBytes: Int = 1400
     /// SPF scheduling (RFC 8405).
     public var spfThrottle = SPFThrottle.Configuration()
+    /// Signs and checks class-2 packets; nil: no authentication.
+    public var authenticator: (any PacketAuthenticator)?
+    /// The sequence number before the first signed packet. The runtime
+    /// starts it from the wall clock (nanoseconds), so a restarted node
+    /// continues above what its neighbours saw before (RFC 7474 §4's aim).
+    public var authSequenceStart: UInt64 = 0
 
     public init(nodeID: NodeID, role: NodeRole) {
         self.nodeID = nodeID

@@ -38,6 +38,16 @@ public struct RoutingCounters: Sendable, Equatable {
     /// Well-formed datagrams refused: from ourselves, from a node that is
     /// not the link's neighbour, of a class that does not belong on a link.
     public var packetsRefused = 0
+    /// Class-2 packets dropped by authentication (docs/routing.md §9):
+    /// no trailer, a key the chain does not accept, a wrong MAC, or a
+    /// sequence number not above the last one accepted on the link.
+    public var authMissing = 0
+    public var authUnknownKey = 0
+    public var authBadMAC = 0
+    public var authReplays = 0
+    /// Prefix entries the prefix filter refused in the last RIB build
+    /// (no valid grant): they reach no FIB.
+    public var prefixesRefused = 0
     /// Time from the first LSDB or adjacency change to the FIB update that
     /// reflected it, for the most recent update, and the largest seen.
     public var lastConvergence: Duration?

@@ -29,6 +29,9 @@ public enum RoutingEvent: Sendable {
     case received(LinkID, [UInt8])
     /// The service prefixes this node (a gateway) is authorised to serve.
     case setPrefixes([PrefixEntry])
+    /// The prefix filter's verdicts may have changed (a grant expired, SPA
+    /// keys were reloaded): the RIB is rebuilt from the same LSDB.
+    case prefixFilterChanged
     /// Time passed; handle whatever is due. Send it at `nextDeadline`.
     case tick
     /// Planned shutdown: say goodbye on every link.

@@ -43,6 +43,7 @@ extension RoutingNode {
             cachedSPF = spf
         }
         let newRIB = RIB(lsdb: lsdb, spf: spf, selfID: id, now: now, accept: acceptPrefix)
+        counters.prefixesRefused = newRIB.refused
         let changes = FIB.diff(from: rib, to: newRIB)
         rib = newRIB
         if !changes.isEmpty {

@@ -18,6 +18,7 @@ extension RoutingNode {
             counters.decodeErrors[Self.errorName(error), default: 0] += 1
             return
         }
+        guard authenticate(message, bytes: bytes, on: link) else { return }
         if case let .hello(hello) = message {
             receiveHello(hello, on: link, now: now)
             return
@@ -197,13 +198,15 @@ extension RoutingNode {
         var batch = 0
         func flush(_ writer: inout TLVWriter, _ batch: inout Int) {
             guard batch > 0 else { return }
-            var message = TLVWriter(capacity: writer.bytes.count + 16)
+            let trailer = nextTrailer()
+            var message = TLVWriter(capacity: writer.bytes.count + 80)
             message.nested(rawType: MessageType.linkStateUpdate.rawValue) { message in
                 message.bytes.append(DAMCMessage.version)
                 message.write(.nodeID, identifier: id)
                 message.bytes.append(contentsOf: writer.bytes)
+                if let trailer { trailer.encode(into: &message) }
             }
-            actions.append(.send(link, message.bytes))
+            actions.append(.send(link, sealed(message.bytes, trailer)))
             counters.updatesSent += 1
             writer.bytes.removeAll(keepingCapacity: true)
             batch = 0

@@ -10,7 +10,7 @@ import DAMCWire
 /// The same code runs under the daemon's epoll loop and the simulator's
 /// virtual clock.
 public struct RoutingNode: Sendable {
-    public private(set) var config: RoutingConfig
+    public internal(set) var config: RoutingConfig
     public var id: NodeID { config.nodeID }
 
     public internal(set) var lsdb = LSDB()
@@ -43,10 +43,15 @@ public struct RoutingNode: Sendable {
     var actions: [RoutingAction] = []
     /// Accept a service prefix advertised by an origin (authorisation hook).
     var acceptPrefix: (@Sendable (PrefixEntry, NodeID) -> Bool)?
+    /// The sequence number of the last signed packet sent.
+    var authSequence: UInt64 = 0
+    /// The highest trailer sequence accepted per link (replay protection).
+    var authLastSequence: [LinkID: UInt64] = [:]
 
     public init(config: RoutingConfig) {
         self.config = config
         self.spfThrottle = SPFThrottle(configuration: config.spfThrottle)
+        self.authSequence = config.authSequenceStart
     }
 
     /// Sets the rule that decides whether a prefix entry may enter the RIB
@@ -100,6 +105,10 @@ public struct RoutingNode: Sendable {
         case let .setPrefixes(entries):
             prefixes = entries.sorted { $0.prefix < $1.prefix }
             requestOrigination(now: now)
+        case .prefixFilterChanged:
+            // Same LSDB, new verdicts (a grant expired, a key was added):
+            // rebuild the RIB from the cached SPF at once.
+            runSPF(now: now)
         case .tick:
             break
         case .shutdown:
@@ -175,7 +184,7 @@ public struct RoutingNode: Sendable {
     }
 
     mutating func send(_ message: some WireMessage, on link: LinkID) {
-        actions.append(.send(link, message.encode()))
+        actions.append(.send(link, encodeAuthenticated(message)))
     }
 
     mutating func shutdown(now: Instant) {
