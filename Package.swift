@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "DAMCRuntime",
             dependencies: [
-                "CLinuxEvents", "CSystemd", "DAMCRouting", "DAMCTopology", "DAMCWire",
+                "CLinuxEvents", "CSystemd", "DAMCRouting", "DAMCSecurity", "DAMCTopology", "DAMCWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

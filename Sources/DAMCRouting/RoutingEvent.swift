@@ -38,6 +38,14 @@ public enum RoutingEvent: Sendable {
     case shutdown
 }
 
+extension RoutingEvent {
+    /// True for `.prefixFilterChanged`.
+    public var isFilterChange: Bool {
+        if case .prefixFilterChanged = self { return true }
+        return false
+    }
+}
+
 /// An output of the routing engine.
 public enum RoutingAction: Sendable, Equatable {
     /// Send this datagram on this link.

@@ -60,6 +60,11 @@ public struct RoutingNode: Sendable {
         acceptPrefix = accept
     }
 
+    /// Accepts every prefix entry again (no SPA keys configured).
+    public mutating func removePrefixFilter() {
+        acceptPrefix = nil
+    }
+
     /// Applies new timers on a reload (SIGHUP) without dropping state:
     /// hellos carry the new intervals from the next one on, originations
     /// use the new lifetime from the next one on, and the SPF back-off takes

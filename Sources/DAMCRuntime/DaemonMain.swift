@@ -28,6 +28,13 @@ public enum DaemonMain {
             printError("\(program): \(configPath): role: '\(config.role)' is not this daemon's role '\(role)'")
             return 2
         }
+        let security: SecurityMaterial
+        do {
+            security = try SecurityMaterial.load(config, file: configPath)
+        } catch {
+            printError("\(program): \(error)")
+            return 2
+        }
         if checkOnly {
             print("\(program): \(configPath): ok (node \(config.nodeID), \(config.links.count) links)")
             return 0
@@ -40,7 +47,8 @@ public enum DaemonMain {
         var logger = Logger(label: "\(program)[\(config.nodeID)]")
         logger.logLevel = logLevel
         do {
-            let daemon = try RoutingDaemon(program: program, configPath: configPath, config: config, logger: logger)
+            let daemon = try RoutingDaemon(program: program, configPath: configPath, config: config, security: security,
+                                           logger: logger)
             try daemon.run()
             return 0
         } catch {

@@ -150,6 +150,9 @@ extension RoutingDaemon {
             "summaries_sent": .int(c.summariesSent), "requests_sent": .int(c.requestsSent),
             "resynchronisations": .int(c.resynchronisations), "spf_runs": .int(c.spfRuns),
             "fib_changes": .int(c.fibChanges), "packets_refused": .int(c.packetsRefused),
+            "auth_missing": .int(c.authMissing), "auth_unknown_key": .int(c.authUnknownKey),
+            "auth_bad_mac": .int(c.authBadMAC), "auth_replays": .int(c.authReplays),
+            "prefixes_refused": .int(c.prefixesRefused),
             "decode_errors": .int(c.decodeErrorTotal), "decode_errors_by_kind": .object(decodeErrors),
             "last_convergence_ms": c.lastConvergence.map { .int($0.nanoseconds / 1_000_000) } ?? .null,
             "max_convergence_ms": c.maxConvergence.map { .int($0.nanoseconds / 1_000_000) } ?? .null,
@@ -165,6 +168,7 @@ extension RoutingDaemon {
             "last_lsa_installed_ns": counters.lastLSAInstalled.map { .int($0) } ?? .null,
             "last_spf_run_ns": counters.lastSPFRun.map { .int($0) } ?? .null,
             "last_fib_change_ns": counters.lastFIBChange.map { .int($0) } ?? .null,
+            "grant_refusals_by_reason": .object((grantFilter?.refusals ?? [:]).mapValues { .int($0) }),
         ]
         return envelope(["routing": .object(routing), "runtime": .object(runtime)])
     }

@@ -1,4 +1,5 @@
 import DAMCRouting
+import DAMCSecurity
 import DAMCTopology
 import DAMCWire
 import Logging
@@ -45,25 +46,61 @@ public final class RoutingDaemon {
     let startedAt = MonotonicClock.now()
     var watchdogTimer: EventLoop.Timer?
     var stopping = false
+    var security: SecurityMaterial
+    var grantFilter: GrantFilter?
+    var grantTimer: EventLoop.Timer?
+    var grantTimerAt: UInt64?
 
     /// Largest datagram accepted; larger ones are counted and dropped
     /// (the engine builds at most 1,400 bytes; this leaves room for jumbo
     /// frames from other implementations).
     static let receiveBufferBytes = 9216
 
-    public init(program: String, configPath: String, config: NodeConfig, logger: Logger) throws(SystemError) {
+    public init(program: String, configPath: String, config: NodeConfig, security: SecurityMaterial = SecurityMaterial(),
+                logger: Logger) throws(SystemError) {
         self.program = program
         self.configPath = configPath
         self.config = config
+        self.security = security
         self.logger = logger
         loop = try EventLoop()
-        node = RoutingNode(config: Self.routingConfig(config))
+        node = RoutingNode(config: Self.routingConfig(config, security))
+        installGrantFilter(security.grantVerifier)
     }
 
-    static func routingConfig(_ config: NodeConfig) -> RoutingConfig {
+    static func routingConfig(_ config: NodeConfig, _ security: SecurityMaterial) -> RoutingConfig {
         var routing = RoutingConfig(nodeID: config.nodeID, role: config.role)
         apply(config.timers, to: &routing)
+        routing.authenticator = security.keyChain
+        // Above anything sent before a restart (docs/routing.md §9).
+        routing.authSequenceStart = WallClock.nanoseconds()
         return routing
+    }
+
+    /// With SPA keys configured, prefixes need valid grants to enter the RIB.
+    func installGrantFilter(_ verifier: GrantVerifier?) {
+        guard let verifier else {
+            grantFilter = nil
+            node.removePrefixFilter()
+            return
+        }
+        let filter = GrantFilter(verifier: verifier)
+        grantFilter = filter
+        node.setPrefixFilter { entry, origin in filter.accept(entry, origin: origin) }
+    }
+
+    /// Rebuilds the RIB when the next grant expires (or becomes valid).
+    func scheduleGrantReevaluation() {
+        guard let filter = grantFilter, let at = filter.takeNextChange() else { return }
+        if let grantTimerAt, grantTimerAt <= at, grantTimer != nil { return }
+        if let grantTimer { loop.cancel(grantTimer) }
+        grantTimerAt = at
+        let delay = Int64(at) * 1_000_000_000 - Int64(WallClock.nanoseconds())
+        grantTimer = loop.schedule(at: MonotonicClock.now() + max(0, delay)) { [unowned self] in
+            grantTimer = nil
+            grantTimerAt = nil
+            deliver(.prefixFilterChanged)
+        }
     }
 
     static func apply(_ timers: NodeConfig.Timers, to routing: inout RoutingConfig) {
@@ -168,6 +205,9 @@ public final class RoutingDaemon {
         if after.fibChanges != before.fibChanges { counters.lastFIBChange = now }
         perform(actions)
         rearmEngineTimer()
+        if after.spfRuns != before.spfRuns || after.fibChanges != before.fibChanges || event.isFilterChange {
+            scheduleGrantReevaluation()
+        }
     }
 
     private func perform(_ actions: [RoutingAction]) {
@@ -235,6 +275,14 @@ public final class RoutingDaemon {
             logger.error("reload refused, keeping the running config", metadata: ["error": "\(error)"])
             return
         }
+        let freshSecurity: SecurityMaterial
+        do {
+            freshSecurity = try SecurityMaterial.load(fresh, file: configPath)
+        } catch {
+            counters.reloadsRefused += 1
+            logger.error("reload refused, keeping the running config", metadata: ["error": "\(error)"])
+            return
+        }
         if let problem = Self.unchangeable(from: config, to: fresh) {
             counters.reloadsRefused += 1
             logger.error("reload refused, keeping the running config", metadata: ["error": "\(configPath): \(problem)"])
@@ -255,6 +303,11 @@ public final class RoutingDaemon {
         if fresh.timers != config.timers {
             node.updateTimers { Self.apply(fresh.timers, to: &$0) }
         }
+        // New keys: the chain from the next packet on, the SPA keys at once.
+        node.updateAuthentication(freshSecurity.keyChain)
+        security = freshSecurity
+        installGrantFilter(freshSecurity.grantVerifier)
+        deliver(.prefixFilterChanged)
         for id in old.keys.sorted() where new[id] == nil {
             deliver(.linkDown(id))
             closeLink(id)

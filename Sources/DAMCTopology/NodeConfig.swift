@@ -59,6 +59,34 @@ public struct NodeConfig: Sendable, Equatable {
         }
     }
 
+    /// One key of the class-2 key chain (docs/config.md): its secret is in
+    /// a file, never in the config itself.
+    public struct AuthenticationKey: Sendable, Equatable {
+        public var number: UInt16
+        /// Absolute path (relative paths are resolved against the config's directory).
+        public var secretFile: String
+        public var send: Bool
+        public var accept: Bool
+
+        public init(number: UInt16, secretFile: String, send: Bool = true, accept: Bool = true) {
+            self.number = number
+            self.secretFile = secretFile
+            self.send = send
+            self.accept = accept
+        }
+    }
+
+    /// A public key of the SPA that signs grants, by key id.
+    public struct GrantKey: Sendable, Equatable {
+        public var keyID: KeyID
+        public var publicKeyFile: String
+
+        public init(keyID: KeyID, publicKeyFile: String) {
+            self.keyID = keyID
+            self.publicKeyFile = publicKeyFile
+        }
+    }
+
     public var nodeID: NodeID
     public var role: NodeRole
     /// The management socket's path; nil means `/run/damc/<node-id>.sock`.
@@ -67,6 +95,10 @@ public struct NodeConfig: Sendable, Equatable {
     public var links: [Link] = []
     /// Services of this gateway's pods (role sg only).
     public var services: [Topology.Service] = []
+    /// The class-2 key chain; empty: packets are neither signed nor checked.
+    public var authenticationKeys: [AuthenticationKey] = []
+    /// SPA keys; when present, a prefix enters the RIB only with a valid grant.
+    public var grantKeys: [GrantKey] = []
 
     public init(nodeID: NodeID, role: NodeRole) {
         self.nodeID = nodeID
@@ -149,6 +181,37 @@ public struct NodeConfig: Sendable, Equatable {
                                      cost: UInt32(cost), capacityMbps: UInt64(capacity)))
         }
         config.services = try Topology.Service.parseList(&root, role: role)
+        let directory = file.lastIndex(of: "/").map { String(file[..<$0]) } ?? "."
+        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : "\(directory)/\(path)" }
+        if let value = root.value("authentication"), value != .null {
+            var authentication = try ObjectReader(value, file: file, path: root.child("authentication"))
+            var numbers: Set<UInt16> = []
+            for (path, item) in try authentication.array("keys") {
+                var key = try ObjectReader(item, file: file, path: path)
+                let number = UInt16(try key.integer("number", in: 0...Int64(UInt16.max)))
+                guard numbers.insert(number).inserted else { throw key.error("number", "duplicate key number \(number)") }
+                let secretFile = resolve(try key.string("secret_file"))
+                let send = try key.optionalBool("send") ?? true
+                let accept = try key.optionalBool("accept") ?? true
+                try key.finish()
+                config.authenticationKeys.append(AuthenticationKey(number: number, secretFile: secretFile, send: send, accept: accept))
+            }
+            guard config.authenticationKeys.filter(\.send).count <= 1 else {
+                throw ConfigError(file: file, keyPath: authentication.child("keys"), reason: "more than one key has \"send\": true")
+            }
+            try authentication.finish()
+        }
+        var keyIDs: Set<KeyID> = []
+        for (path, item) in try root.array("grant_keys", required: false) {
+            var key = try ObjectReader(item, file: file, path: path)
+            let text = try key.string("key_id")
+            let keyID: KeyID
+            do { keyID = try KeyID(text) } catch { throw key.error("key_id", "\(error)") }
+            guard keyIDs.insert(keyID).inserted else { throw key.error("key_id", "duplicate key id '\(keyID)'") }
+            let publicKeyFile = resolve(try key.string("public_key_file"))
+            try key.finish()
+            config.grantKeys.append(GrantKey(keyID: keyID, publicKeyFile: publicKeyFile))
+        }
         try root.finish()
         return config
     }
@@ -173,6 +236,17 @@ public struct NodeConfig: Sendable, Equatable {
             }),
         ]
         if let managementSocket { root["management_socket"] = .string(managementSocket) }
+        if !authenticationKeys.isEmpty {
+            root["authentication"] = .object(["keys": .array(authenticationKeys.map { key in
+                .object(["number": .int(key.number), "secret_file": .string(key.secretFile),
+                         "send": .bool(key.send), "accept": .bool(key.accept)])
+            })])
+        }
+        if !grantKeys.isEmpty {
+            root["grant_keys"] = .array(grantKeys.map { key in
+                .object(["key_id": .string(key.keyID.rawValue), "public_key_file": .string(key.publicKeyFile)])
+            })
+        }
         if !services.isEmpty {
             root["services"] = .array(services.map { service in
                 .object(["prefix": .string(service.prefix.description), "pod": .string(service.pod.rawValue),

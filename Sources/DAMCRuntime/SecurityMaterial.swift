@@ -1,0 +1,59 @@
+import DAMCSecurity
+import DAMCTopology
+import DAMCWire
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The key material a routing daemon's config points at, loaded and
+/// checked (so `--check-config` covers keys too): the class-2 key chain and
+/// the SPA's grant-signing public keys. Every problem is a `ConfigError`
+/// naming the config file, the key path and the reason.
+public struct SecurityMaterial: Sendable {
+    public var keyChain: KeyChain?
+    public var grantVerifier: GrantVerifier?
+
+    public init(keyChain: KeyChain? = nil, grantVerifier: GrantVerifier? = nil) {
+        self.keyChain = keyChain
+        self.grantVerifier = grantVerifier
+    }
+
+    public static func load(_ config: NodeConfig, file: String) throws(ConfigError) -> SecurityMaterial {
+        var material = SecurityMaterial()
+        if !config.authenticationKeys.isEmpty {
+            var keys: [KeyChain.Key] = []
+            for (index, key) in config.authenticationKeys.enumerated() {
+                let path = "authentication.keys[\(index)].secret_file"
+                guard let data = FileManager.default.contents(atPath: key.secretFile) else {
+                    throw ConfigError(file: file, keyPath: path, reason: "\(key.secretFile) cannot be read")
+                }
+                // Text secrets: a trailing newline from an editor is not part of it.
+                var secret = [UInt8](data)
+                while let last = secret.last, last == 0x0A || last == 0x0D { secret.removeLast() }
+                guard secret.count >= 16 else {
+                    throw ConfigError(file: file, keyPath: path, reason: "\(key.secretFile) holds \(secret.count) bytes; at least 16 needed")
+                }
+                keys.append(KeyChain.Key(number: key.number, secret: secret, send: key.send, accept: key.accept))
+            }
+            do { material.keyChain = try KeyChain(keys) } catch {
+                throw ConfigError(file: file, keyPath: "authentication.keys", reason: error.description)
+            }
+        }
+        if !config.grantKeys.isEmpty {
+            var keys: [KeyID: Ed25519PublicKey] = [:]
+            for (index, key) in config.grantKeys.enumerated() {
+                let path = "grant_keys[\(index)].public_key_file"
+                guard let data = FileManager.default.contents(atPath: key.publicKeyFile) else {
+                    throw ConfigError(file: file, keyPath: path, reason: "\(key.publicKeyFile) cannot be read")
+                }
+                do { keys[key.keyID] = try Ed25519PublicKey(pem: String(decoding: data, as: UTF8.self)) } catch {
+                    throw ConfigError(file: file, keyPath: path, reason: "\(key.publicKeyFile): \(error)")
+                }
+            }
+            material.grantVerifier = GrantVerifier(keys: keys)
+        }
+        return material
+    }
+}

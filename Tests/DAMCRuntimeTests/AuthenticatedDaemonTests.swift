@@ -1,0 +1,131 @@
+import DAMCRouting
+import DAMCRuntime
+import DAMCSecurity
+import DAMCTopology
+import DAMCWire
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A daemon with a key chain and SPA keys, against a neighbour played by
+/// the test with its own routing engine on a real UDP socket (issue 6):
+/// signed packets form the adjacency; a replayed hello is dropped; of the
+/// neighbour's prefixes only the one with a valid grant for it reaches the
+/// FIB: a grant for another gateway, a forged one and none are refused.
+@Suite("Daemon with packet authentication and grant checks", .serialized)
+struct AuthenticatedDaemonTests {
+    @Test("signed adjacency; replay dropped; only validly granted prefixes reach the FIB")
+    func grantsAndReplay() throws {
+        let harness = try DaemonHarness("auth")
+        defer { harness.stopAll() }
+        let secret = Array("a-shared-secret-of-enough-bytes".utf8)
+        try (String(decoding: secret, as: UTF8.self) + "\n").write(toFile: "\(harness.directory)/key1", atomically: true, encoding: .utf8)
+        let spa = try Ed25519PrivateKey()
+        try spa.publicKey.pem.write(toFile: "\(harness.directory)/spa.pub", atomically: true, encoding: .utf8)
+        var config = try BadInputTests.singleLinkConfig(block: 48, harness: harness)
+        config.authenticationKeys = [NodeConfig.AuthenticationKey(number: 1, secretFile: "key1")]
+        config.grantKeys = [NodeConfig.GrantKey(keyID: try KeyID("spa1"), publicKeyFile: "spa.pub")]
+        try harness.write(config)
+        // Relative key paths resolve against the config's directory.
+        let parsed = try NodeConfig.load(path: harness.configPath("r9"))
+        #expect(parsed.authenticationKeys.first?.secretFile == "\(harness.directory)/key1")
+        try harness.start("r9")
+
+        // The neighbour: a gateway engine with three prefixes.
+        let signer = GrantSigner(keyID: try KeyID("spa1"), key: spa)
+        let now = WallClock.seconds()
+        func grant(_ prefix: String, to gateway: String) throws -> Grant {
+            try signer.sign(prefix: try ServiceName(prefix), gateway: try NodeID(gateway), pod: try PodID("pod1"),
+                            notBefore: now - 60, notAfter: now + 3600, serial: UInt64(prefix.count))
+        }
+        var forged = try grant("/forged", to: "tester")
+        forged.signature[10] ^= 0x01
+        var testerConfig = RoutingConfig(nodeID: try NodeID("tester"), role: .gateway)
+        testerConfig.helloInterval = .milliseconds(100)
+        testerConfig.deadInterval = .milliseconds(300)
+        testerConfig.authenticator = try KeyChain([.init(number: 1, secret: secret)])
+        testerConfig.authSequenceStart = WallClock.nanoseconds()
+        var tester = RoutingNode(config: testerConfig)
+        let peer = try UDPSocket(bind: try TransportAddress(host: "127.48.0.2", port: 17100))
+        let daemon = try SocketAddress(try TransportAddress(host: "127.48.0.1", port: 17100))
+        var sentHellos: [[UInt8]] = []
+        func pump(_ event: RoutingEvent) {
+            for case let .send(_, bytes) in tester.handle(event, now: Instant(nanoseconds: MonotonicClock.now())) {
+                if case .hello? = try? DAMCMessage.decode(bytes) { sentHellos.append(bytes) }
+                peer.send(bytes, to: daemon)
+            }
+        }
+        pump(.linkUp(1, LinkParameters(cost: 10, capacityKbps: 1000)))
+        pump(.setPrefixes([
+            PrefixEntry(prefix: try ServiceName("/good"), grant: try grant("/good", to: "tester")),
+            PrefixEntry(prefix: try ServiceName("/stolen"), grant: try grant("/stolen", to: "sg1")),
+            PrefixEntry(prefix: try ServiceName("/forged"), grant: forged),
+            PrefixEntry(prefix: try ServiceName("/bare")),
+        ]))
+        func step() {
+            while let datagram = peer.receive(maxBytes: 65536) { pump(.received(1, datagram.bytes)) }
+            pump(.tick)
+        }
+        func fib() -> [String]? {
+            harness.request("r9", ["show", "fib"])?["entries"]?.arrayValue?.compactMap { $0["prefix"]?.stringValue }
+        }
+        func counters() -> JSONValue? { harness.request("r9", ["show", "counters"]) }
+        #expect(harness.poll { step(); return fib() == ["/good"] }, "FIB: \(fib() ?? []); counters: \(counters()?.text() ?? "")")
+        let reasons = counters()?["runtime"]?["grant_refusals_by_reason"]
+        #expect((reasons?["wrong_gateway"]?.integerValue ?? 0) >= 1)
+        #expect((reasons?["bad_signature"]?.integerValue ?? 0) >= 1)
+        #expect((reasons?["missing"]?.integerValue ?? 0) >= 1)
+        #expect(counters()?["routing"]?["prefixes_refused"]?.integerValue == 3)
+        #expect(counters()?["routing"]?["auth_bad_mac"]?.integerValue == 0)
+        #expect(tester.neighbors.first?.neighbor.state == .up)
+
+        // A replayed hello: dropped and counted, the adjacency stays.
+        let replays = counters()?["routing"]?["auth_replays"]?.integerValue ?? 0
+        for bytes in sentHellos.prefix(3) { peer.send(bytes, to: daemon) }
+        #expect(harness.poll { step(); return (counters()?["routing"]?["auth_replays"]?.integerValue ?? 0) >= replays + 3 })
+        // A hello signed with the wrong secret: bad MAC.
+        var wrong = testerConfig
+        wrong.authenticator = try KeyChain([.init(number: 1, secret: Array("another-secret-entirely-here".utf8))])
+        var impostor = RoutingNode(config: wrong)
+        for case let .send(_, bytes) in impostor.handle(.linkUp(1, LinkParameters(cost: 1, capacityKbps: 1)), now: .zero) {
+            peer.send(bytes, to: daemon)
+        }
+        #expect(harness.poll { step(); return (counters()?["routing"]?["auth_bad_mac"]?.integerValue ?? 0) >= 1 })
+        #expect(harness.request("r9", ["show", "neighbors"])?["neighbors"]?.arrayValue?.first?["state"]?.stringValue == "up")
+        #expect(fib() == ["/good"])
+    }
+
+    @Test("--check-config covers key files: unreadable, short or not a key")
+    func keyFiles() throws {
+        let harness = try DaemonHarness("keys")
+        defer { harness.stopAll() }
+        var config = try BadInputTests.singleLinkConfig(block: 49, harness: harness)
+        try "short\n".write(toFile: "\(harness.directory)/short", atomically: true, encoding: .utf8)
+        try "not a pem".write(toFile: "\(harness.directory)/bad.pub", atomically: true, encoding: .utf8)
+        func check(_ config: NodeConfig) throws -> (Int32, String) {
+            try harness.write(config)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "\(DaemonHarness.binaries)/damc-sr")
+            process.arguments = ["--config", harness.configPath("r9"), "--check-config"]
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = pipe
+            try process.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        config.authenticationKeys = [NodeConfig.AuthenticationKey(number: 1, secretFile: "absent")]
+        var (status, text) = try check(config)
+        #expect(status == 2 && text.contains("authentication.keys[0].secret_file") && text.contains("cannot be read"), "\(text)")
+        config.authenticationKeys = [NodeConfig.AuthenticationKey(number: 1, secretFile: "short")]
+        (status, text) = try check(config)
+        #expect(status == 2 && text.contains("at least 16"), "\(text)")
+        config.authenticationKeys = []
+        config.grantKeys = [NodeConfig.GrantKey(keyID: try KeyID("spa1"), publicKeyFile: "bad.pub")]
+        (status, text) = try check(config)
+        #expect(status == 2 && text.contains("grant_keys[0].public_key_file"), "\(text)")
+    }
+}
