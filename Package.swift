@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "damc-sim", targets: ["damc-sim"]),
         .executable(name: "damc-sr", targets: ["damc-sr"]),
         .executable(name: "damc-sg", targets: ["damc-sg"]),
+        .executable(name: "damc-spa", targets: ["damc-spa"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -61,7 +62,7 @@ let package = Package(
 
         // Security: grant signing and verification, packet MACs with key
         // chains, SPA policies. Pure logic over COpenSSL; no sockets.
-        .target(name: "DAMCSecurity", dependencies: ["COpenSSL", "DAMCRouting", "DAMCWire"]),
+        .target(name: "DAMCSecurity", dependencies: ["COpenSSL", "DAMCRouting", "DAMCTopology", "DAMCWire"]),
 
         // Linux event APIs Glibc does not expose (epoll, timerfd, eventfd,
         // signalfd), and libsystemd through pkg-config.
@@ -77,7 +78,7 @@ let package = Package(
         .target(
             name: "DAMCRuntime",
             dependencies: [
-                "CLinuxEvents", "CSystemd", "DAMCRouting", "DAMCSecurity", "DAMCTopology", "DAMCWire",
+                "CLinuxEvents", "COpenSSL", "CSystemd", "DAMCRouting", "DAMCSecurity", "DAMCTopology", "DAMCWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -90,6 +91,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "damc-sg",
+            dependencies: ["DAMCRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .executableTarget(
+            name: "damc-spa",
             dependencies: ["DAMCRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 

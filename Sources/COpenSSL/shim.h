@@ -13,4 +13,9 @@ static inline int damc_ssl_ctx_set_tls13_only(SSL_CTX *ctx) {
     return SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
 }
 
+/// Swift arrays may move between a write that wanted to block and its retry.
+static inline void damc_ssl_ctx_allow_moving_buffers(SSL_CTX *ctx) {
+    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}
+
 static inline void damc_openssl_free(void *pointer) { OPENSSL_free(pointer); }

@@ -39,11 +39,7 @@ public enum DaemonMain {
             print("\(program): \(configPath): ok (node \(config.nodeID), \(config.links.count) links)")
             return 0
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
-        }
+        bootstrapLogging(logLevel)
         var logger = Logger(label: "\(program)[\(config.nodeID)]")
         logger.logLevel = logLevel
         do {
@@ -54,6 +50,15 @@ public enum DaemonMain {
         } catch {
             logger.critical("cannot run", metadata: ["error": "\(error)"])
             return 1
+        }
+    }
+
+    /// swift-log to stderr at `level` (journald collects it under systemd).
+    static func bootstrapLogging(_ level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
         }
     }
 

@@ -6,7 +6,7 @@ import DAMCWire
 /// each reply's JSON schema; damcctl renders the tables from it).
 extension RoutingDaemon {
     static let usage = "show neighbors | show lsdb [--detail] [ORIGIN] | show rib | show fib | show interfaces"
-        + " | show counters | show version | lookup NAME"
+        + " | show counters | show version | show pods | show grants | lookup NAME"
 
     func command(_ args: [String]) -> Result<JSONValue, ManagementError> {
         let now = Instant(nanoseconds: MonotonicClock.now())
@@ -18,6 +18,8 @@ extension RoutingDaemon {
         case ("show", "interfaces"?) where args.count == 2: return .success(showInterfaces())
         case ("show", "counters"?) where args.count == 2: return .success(showCounters())
         case ("show", "version"?) where args.count == 2: return .success(showVersion(now: now))
+        case ("show", "pods"?) where args.count == 2 && config.role == .gateway: return .success(showPods())
+        case ("show", "grants"?) where args.count == 2 && config.role == .gateway: return .success(showGrants())
         case ("lookup", let name?) where args.count == 2: return lookup(name)
         default: return .failure(.unknownCommand(args.joined(separator: " "), usage: Self.usage))
         }
@@ -169,8 +171,35 @@ extension RoutingDaemon {
             "last_spf_run_ns": counters.lastSPFRun.map { .int($0) } ?? .null,
             "last_fib_change_ns": counters.lastFIBChange.map { .int($0) } ?? .null,
             "grant_refusals_by_reason": .object((grantFilter?.refusals ?? [:]).mapValues { .int($0) }),
+            "spa_client": .object((spaClient?.counters ?? [:]).mapValues { .int($0) }),
         ]
         return envelope(["routing": .object(routing), "runtime": .object(runtime)])
+    }
+
+    /// A gateway's services (its pods' registrations) and where each
+    /// stands with the SPA.
+    func showPods() -> JSONValue {
+        if let spaClient {
+            return envelope(["spa": .string(spaClient.config.nodeID.rawValue), "spa_connected": .bool(spaClient.connected),
+                             "pods": spaClient.json])
+        }
+        let rows = config.services.map { service -> JSONValue in
+            .object(["prefix": .string(service.prefix.description), "pod": .string(service.pod.rawValue),
+                     "weight": .int(service.weight), "metric": .int(service.metric), "status": .string("advertised")])
+        }
+        return envelope(["spa": .null, "spa_connected": .bool(false), "pods": .array(rows)])
+    }
+
+    /// The grants this gateway holds and advertises.
+    func showGrants() -> JSONValue {
+        let rows = (spaClient?.grantedEntries ?? []).compactMap { entry -> JSONValue? in
+            guard let grant = entry.grant else { return nil }
+            return .object(["serial": .int(grant.serial), "prefix": .string(grant.prefix.description),
+                            "gateway": .string(grant.gateway.rawValue), "pod": .string(grant.pod.rawValue),
+                            "not_before": .int(grant.notBefore), "not_after": .int(grant.notAfter),
+                            "key_id": .string(grant.keyID.rawValue)])
+        }
+        return envelope(["grants": .array(rows)])
     }
 
     func showVersion(now: Instant) -> JSONValue {

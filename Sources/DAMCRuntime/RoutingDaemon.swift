@@ -50,6 +50,8 @@ public final class RoutingDaemon {
     var grantFilter: GrantFilter?
     var grantTimer: EventLoop.Timer?
     var grantTimerAt: UInt64?
+    /// A gateway's session to the SPA (when its config names one).
+    var spaClient: SPAClient?
 
     /// Largest datagram accepted; larger ones are counted and dropped
     /// (the engine builds at most 1,400 bytes; this leaves room for jumbo
@@ -136,12 +138,28 @@ public final class RoutingDaemon {
         for link in config.links {
             deliver(.linkUp(link.id, LinkParameters(cost: link.cost, capacityKbps: link.capacityMbps * 1000)))
         }
-        if config.role == .gateway { deliver(.setPrefixes(Self.prefixes(config))) }
+        if config.role == .gateway {
+            if let spa = config.spa {
+                // Services are advertised only once the SPA grants them.
+                let client: SPAClient
+                do {
+                    client = try SPAClient(config: spa, gateway: config.nodeID, services: config.services, loop: loop, logger: logger)
+                } catch {
+                    throw SystemError("TLS", error.description, code: EINVAL)
+                }
+                client.onGrantsChanged = { [unowned self, unowned client] in deliver(.setPrefixes(client.grantedEntries)) }
+                spaClient = client
+                client.start()
+            } else {
+                deliver(.setPrefixes(Self.prefixes(config)))
+            }
+        }
         logger.info("started", metadata: ["node": "\(config.nodeID)", "role": "\(config.role)",
                                           "links": "\(config.links.count)", "socket": "\(config.managementSocketPath)"])
         SystemdNotifier.notify("READY=1\nSTATUS=\(statusLine())")
         if let interval = SystemdNotifier.watchdogInterval { startWatchdog(every: interval / 2) }
         try loop.run()
+        spaClient?.stop()
         management?.close()
         for link in links.values { if let registration = link.registration { loop.unregister(registration) } }
         links.removeAll()
@@ -332,7 +350,7 @@ public final class RoutingDaemon {
             }
         }
         if fresh.role == .gateway && fresh.services != config.services {
-            deliver(.setPrefixes(Self.prefixes(fresh)))
+            if let spaClient { spaClient.setServices(fresh.services) } else { deliver(.setPrefixes(Self.prefixes(fresh))) }
         }
         config = fresh
         counters.reloads += 1
@@ -346,6 +364,7 @@ public final class RoutingDaemon {
         if old.managementSocketPath != new.managementSocketPath {
             return "management_socket: cannot change while running; restart instead"
         }
+        if old.spa != new.spa { return "spa: cannot change while running; restart instead" }
         return nil
     }
 }

@@ -99,6 +99,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var authenticationKeys: [AuthenticationKey] = []
     /// SPA keys; when present, a prefix enters the RIB only with a valid grant.
     public var grantKeys: [GrantKey] = []
+    /// A gateway's SPA: with it, services are advertised only once granted.
+    public var spa: SPAClientConfig?
 
     public init(nodeID: NodeID, role: NodeRole) {
         self.nodeID = nodeID
@@ -201,6 +203,20 @@ public struct NodeConfig: Sendable, Equatable {
             }
             try authentication.finish()
         }
+        if let value = root.value("spa"), value != .null {
+            var spa = try ObjectReader(value, file: file, path: root.child("spa"))
+            guard role == .gateway else { throw root.error("spa", "only gateways (role sg) talk to the SPA") }
+            let addressText = try spa.string("address")
+            let address: TransportAddress
+            do { address = try TransportAddress(parsing: addressText) } catch { throw spa.error("address", error.reason) }
+            let nodeText = try spa.string("node_id")
+            let spaID: NodeID
+            do { spaID = try NodeID(nodeText) } catch { throw spa.error("node_id", "\(error)") }
+            var tlsReader = try ObjectReader(try spa.required("tls"), file: file, path: spa.child("tls"))
+            let tls = try TLSFiles.parse(&tlsReader, directory: directory)
+            try spa.finish()
+            config.spa = SPAClientConfig(address: address, nodeID: spaID, tls: tls)
+        }
         var keyIDs: Set<KeyID> = []
         for (path, item) in try root.array("grant_keys", required: false) {
             var key = try ObjectReader(item, file: file, path: path)
@@ -241,6 +257,10 @@ public struct NodeConfig: Sendable, Equatable {
                 .object(["number": .int(key.number), "secret_file": .string(key.secretFile),
                          "send": .bool(key.send), "accept": .bool(key.accept)])
             })])
+        }
+        if let spa {
+            root["spa"] = .object(["address": .string(spa.address.description), "node_id": .string(spa.nodeID.rawValue),
+                                   "tls": spa.tls.json])
         }
         if !grantKeys.isEmpty {
             root["grant_keys"] = .array(grantKeys.map { key in

@@ -7,11 +7,11 @@ import Foundation
 /// `--json`, the stable JSON of docs/management.md.
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a daemon's neighbors, lsdb, rib, fib, interfaces, counters or version.")
+        abstract: "Show a daemon's neighbors, lsdb, rib, fib, interfaces, counters, version, pods, grants or sessions.")
 
     @OptionGroup var target: Target
 
-    @Argument(help: "neighbors | lsdb | rib | fib | interfaces | counters | version")
+    @Argument(help: "neighbors | lsdb | rib | fib | interfaces | counters | version | pods | grants (gateways, SPA) | sessions (SPA)")
     var what: String
 
     @Argument(help: "For lsdb: an origin node id to show only its LSAs.")
@@ -40,6 +40,21 @@ struct Lookup: ParsableCommand {
 
     func run() throws {
         try Remote.run(["lookup", name], target: target, table: { Tables.render("lookup", $0, detail: false) })
+    }
+}
+
+/// `damcctl revoke SERIAL` (on the SPA): the gateway withdraws the prefix.
+struct RevokeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revoke a grant on the SPA; its gateway withdraws the prefix at once.")
+
+    @OptionGroup var target: Target
+
+    @Argument(help: "The grant's serial (damcctl show grants).")
+    var serial: String
+
+    func run() throws {
+        try Remote.run(["revoke", serial], target: target, table: { Tables.render("revoke", $0, detail: false) })
     }
 }
 

@@ -36,9 +36,19 @@ enum Tables {
                 ("LINK", "link"), ("NAME", "name"), ("LOCAL", "local"), ("PEER", "peer"), ("COST", "cost"),
                 ("MBPS", "capacity_mbps"), ("ADJACENCY", "adjacency"), ("RX", "rx_datagrams"), ("TX", "tx_datagrams"),
                 ("REFUSED", "rx_refused")])
+        case "pods":
+            let spa = data["spa"]?.stringValue.map { "SPA \($0) (\(data["spa_connected"] == .bool(true) ? "connected" : "not connected"))" }
+                ?? "no SPA: services advertised without grants"
+            return "Pods of \(node); \(spa)\n" + table(data["pods"], [
+                ("PREFIX", "prefix"), ("POD", "pod"), ("STATUS", "status"), ("SERIAL", "serial"),
+                ("NOT AFTER", "not_after"), ("REASON", "reason")])
+        case "grants":
+            return "Grants of \(node)\n" + table(data["grants"], [
+                ("SERIAL", "serial"), ("PREFIX", "prefix"), ("GATEWAY", "gateway"), ("POD", "pod"),
+                ("NOT BEFORE", "not_before"), ("NOT AFTER", "not_after"), ("KEY", "key_id")])
         case "counters":
             var rows: [JSONValue] = []
-            for group in ["routing", "runtime"] {
+            for group in ["routing", "runtime", "counters"] {
                 for (key, value) in (data[group]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
                     if case .object = value { continue }
                     rows.append(.object(["name": .string("\(group).\(key)"), "value": value]))

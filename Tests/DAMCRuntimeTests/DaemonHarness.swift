@@ -50,15 +50,31 @@ final class DaemonHarness: @unchecked Sendable {
 
     func configPath(_ node: String) -> String { "\(directory)/\(node).json" }
 
+    /// Runs a tool to completion (openssl, damc-spa keygen); its output.
+    @discardableResult
+    func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     func write(_ config: NodeConfig) throws {
         configs[config.nodeID.rawValue] = config
         try config.jsonText().write(toFile: configPath(config.nodeID.rawValue), atomically: true, encoding: .utf8)
     }
 
-    /// Starts the daemon for `node` (damc-sg or damc-sr by its role).
+    /// Starts the daemon for `node` (damc-sg, damc-sr, or damc-spa for a
+    /// node with no routing config).
     func start(_ node: String, environment: [String: String] = [:]) throws {
-        let config = configs[node]!
-        let program = "\(Self.binaries)/\(config.role == .gateway ? "damc-sg" : "damc-sr")"
+        let role = configs[node]?.role ?? .authenticator
+        let program = "\(Self.binaries)/\(role == .gateway ? "damc-sg" : role == .router ? "damc-sr" : "damc-spa")"
         guard FileManager.default.isExecutableFile(atPath: program) else {
             throw SystemError("exec", "\(program) (build the daemons first: swift build, or scripts/test.sh)", code: ENOENT)
         }

@@ -1,0 +1,266 @@
+import DAMCSecurity
+import DAMCTopology
+import DAMCWire
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Service Prefix Authentication server (`damc-spa`; draft-li-icnrg-damc
+/// §6.2, §7.1 steps 1-2; docs/spa.md): gateways connect over TLS 1.3 with
+/// client certificates; each AuthRequest is checked against the policy and
+/// answered with a signed grant or a typed denial; grants can be revoked
+/// over the gateway's session. One epoll loop, like the routing daemons.
+public final class SPADaemon {
+    /// A grant this SPA issued and has not revoked.
+    struct Issued {
+        var grant: Grant
+        var issuedAt: UInt64
+    }
+
+    public let configPath: String
+    public private(set) var config: SPAConfig
+    let loop: EventLoop
+    let logger: Logger
+    let tls: TLSContext
+    let signer: GrantSigner
+    var policy: SPAPolicy
+    var listener: Int32 = -1
+    var listenerRegistration: EventLoop.Registration?
+    var sessions: [ObjectIdentifier: TLSSession] = [:]
+    /// The newest established session of each gateway (revokes go there).
+    var gatewaySessions: [NodeID: TLSSession] = [:]
+    var issued: [UInt64: Issued] = [:]
+    var nextSerial: UInt64
+    var management: ManagementServer?
+    let startedAt = MonotonicClock.now()
+    var counters: [String: Int] = [:]
+
+    public init(configPath: String, config: SPAConfig, policy: SPAPolicy, signingKey: Ed25519PrivateKey,
+                logger: Logger) throws(SystemError) {
+        self.configPath = configPath
+        self.config = config
+        self.policy = policy
+        self.logger = logger
+        loop = try EventLoop()
+        do {
+            tls = try TLSContext(role: .server, certificateFile: config.tls.certificateFile,
+                                 privateKeyFile: config.tls.privateKeyFile, caFile: config.tls.caFile)
+        } catch {
+            throw SystemError("TLS", error.description, code: EINVAL)
+        }
+        signer = GrantSigner(keyID: config.signingKeyID, key: signingKey)
+        // Serials never repeat across restarts: seconds since the epoch,
+        // shifted, plus a counter.
+        nextSerial = WallClock.seconds() << 20
+    }
+
+    /// Loads everything `--check-config` checks: the config, the policy, the
+    /// signing key and the TLS files.
+    public static func loadAll(configPath: String) throws(ConfigError) -> (SPAConfig, SPAPolicy, Ed25519PrivateKey) {
+        let config = try SPAConfig.load(path: configPath)
+        let policy = try SPAPolicy.load(path: config.policyFile)
+        guard let keyData = readFile(config.signingKeyFile) else {
+            throw ConfigError(file: configPath, keyPath: "signing_key.private_key_file", reason: "\(config.signingKeyFile) cannot be read")
+        }
+        let key: Ed25519PrivateKey
+        do { key = try Ed25519PrivateKey(pem: keyData) } catch {
+            throw ConfigError(file: configPath, keyPath: "signing_key.private_key_file", reason: "\(config.signingKeyFile): \(error)")
+        }
+        do {
+            _ = try TLSContext(role: .server, certificateFile: config.tls.certificateFile,
+                               privateKeyFile: config.tls.privateKeyFile, caFile: config.tls.caFile)
+        } catch {
+            throw ConfigError(file: configPath, keyPath: "tls", reason: error.description)
+        }
+        return (config, policy, key)
+    }
+
+    static func readFile(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func count(_ name: String) { counters[name, default: 0] += 1 }
+
+    // MARK: Running
+
+    public func run() throws(SystemError) {
+        try loop.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [unowned self] signal in
+            if signal == SIGHUP { reload() } else {
+                logger.notice("shutting down")
+                SystemdNotifier.notify("STOPPING=1")
+                loop.stop()
+            }
+        }
+        listener = try TCPSocket.listen(config.listen)
+        listenerRegistration = try loop.register(listener) { [unowned self] _ in acceptAll() }
+        management = try ManagementServer(path: config.managementSocketPath, loop: loop) { [unowned self] args in command(args) }
+        logger.info("started", metadata: ["node": "\(config.nodeID)", "listen": "\(config.listen)",
+                                          "rules": "\(policy.rules.count)", "key": "\(config.signingKeyID)"])
+        SystemdNotifier.notify("READY=1\nSTATUS=listening on \(config.listen), \(policy.rules.count) rules")
+        if let interval = SystemdNotifier.watchdogInterval { watchdog(every: interval / 2) }
+        try loop.run()
+        for session in sessions.values { session.close() }
+        sessions.removeAll()
+        management?.close()
+        if let listenerRegistration { loop.unregister(listenerRegistration) }
+        close(listener)
+    }
+
+    private func watchdog(every interval: Duration) {
+        SystemdNotifier.notify("WATCHDOG=1")
+        loop.schedule(after: interval) { [unowned self] in watchdog(every: interval) }
+    }
+
+    private func acceptAll() {
+        while let fd = TCPSocket.accept(listener) {
+            let session: TLSSession
+            do { session = try TLSSession(fd: fd, context: tls, loop: loop) } catch {
+                count("sessions_failed")
+                continue
+            }
+            let id = ObjectIdentifier(session)
+            sessions[id] = session
+            session.onEstablished = { [unowned self, unowned session] in
+                count("sessions_established")
+                guard let name = session.peerName, let gateway = try? NodeID(name) else {
+                    logger.warning("gateway certificate without a valid node id as its common name")
+                    count("sessions_refused")
+                    session.close()
+                    sessions.removeValue(forKey: id)
+                    return
+                }
+                gatewaySessions[gateway] = session
+                logger.info("gateway connected", metadata: ["gateway": "\(gateway)"])
+            }
+            session.onMessage = { [unowned self, unowned session] message in receive(message, from: session) }
+            session.onClose = { [unowned self, unowned session] reason in
+                if !session.established { count("handshakes_failed") }
+                logger.info("session closed", metadata: ["peer": "\(session.peerName ?? "-")", "reason": "\(reason)"])
+                sessions.removeValue(forKey: id)
+                if let name = session.peerName, let gateway = try? NodeID(name), gatewaySessions[gateway] === session {
+                    gatewaySessions.removeValue(forKey: gateway)
+                }
+            }
+        }
+    }
+
+    // MARK: Requests
+
+    private func receive(_ message: DAMCMessage, from session: TLSSession) {
+        guard case let .authRequest(request) = message else {
+            count("messages_refused")
+            logger.warning("unexpected message from a gateway", metadata: ["peer": "\(session.peerName ?? "-")"])
+            return
+        }
+        count("requests")
+        session.send(answer(request, peer: session.peerName))
+    }
+
+    /// The answer to one request: the certificate must name the requesting
+    /// gateway, and the policy must allow the pod there to serve the prefix.
+    func answer(_ request: AuthRequest, peer: String?) -> DAMCMessage {
+        func deny(_ reason: ReasonCode, _ text: String) -> DAMCMessage {
+            count("denied")
+            logger.notice("denied", metadata: ["gateway": "\(request.gateway)", "pod": "\(request.pod)",
+                                               "prefix": "\(request.prefix)", "reason": "\(text)"])
+            return .authDeny(AuthDeny(requestID: request.requestID, nonce: request.nonce, prefix: request.prefix,
+                                      reason: reason, reasonText: text))
+        }
+        guard peer == request.gateway.rawValue else {
+            return deny(.unknownGateway, "the TLS certificate names '\(peer ?? "nobody")', not '\(request.gateway)'")
+        }
+        let decision = policy.decide(prefix: request.prefix, gateway: request.gateway, pod: request.pod)
+        guard decision.action == .allow else {
+            let why = decision.ruleIndex.map { "rules[\($0)] denies it" } ?? "no rule allows it"
+            return deny(.notAuthorized, "\(request.pod) on \(request.gateway) may not serve \(request.prefix): \(why)")
+        }
+        let now = WallClock.seconds()
+        let serial = nextSerial
+        nextSerial += 1
+        let grant: Grant
+        do {
+            grant = try signer.sign(prefix: request.prefix, gateway: request.gateway, pod: request.pod,
+                                    notBefore: now - 5, notAfter: now + UInt64(config.grantLifetimeS), serial: serial)
+        } catch {
+            return deny(.internalError, "signing failed: \(error)")
+        }
+        issued[serial] = Issued(grant: grant, issuedAt: now)
+        // Forget grants long expired.
+        issued = issued.filter { $0.value.grant.notAfter + 3600 > now }
+        count("granted")
+        logger.info("granted", metadata: ["grant": "\(grant)"])
+        return .authGrant(AuthGrant(requestID: request.requestID, nonce: request.nonce, grant: grant))
+    }
+
+    /// Revokes a grant: the gateway hears it over its session and withdraws
+    /// the prefix at once; routers drop it with the withdrawal.
+    func revoke(_ serial: UInt64) -> Result<JSONValue, ManagementError> {
+        guard let entry = issued.removeValue(forKey: serial) else {
+            return .failure(.badArgument("revoke: no issued grant with serial \(serial)"))
+        }
+        let grant = entry.grant
+        let delivered = gatewaySessions[grant.gateway].map { session -> Bool in
+            session.send(.revoke(Revoke(serial: serial, prefix: grant.prefix, gateway: grant.gateway, reason: .revoked,
+                                        reasonText: "revoked by the operator")))
+            return true
+        } ?? false
+        count("revoked")
+        logger.notice("revoked", metadata: ["grant": "\(grant)", "delivered": "\(delivered)"])
+        return .success(.object(["node": .string(config.nodeID.rawValue), "serial": .int(serial),
+                                 "gateway": .string(grant.gateway.rawValue), "prefix": .string(grant.prefix.description),
+                                 "delivered": .bool(delivered)]))
+    }
+
+    // MARK: Reload and management
+
+    func reload() {
+        do {
+            let policy = try SPAPolicy.load(path: config.policyFile)
+            self.policy = policy
+            count("reloads")
+            logger.notice("policy reloaded", metadata: ["rules": "\(policy.rules.count)"])
+        } catch {
+            count("reloads_refused")
+            logger.error("reload refused, keeping the running policy", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func command(_ args: [String]) -> Result<JSONValue, ManagementError> {
+        let node: JSONValue = .string(config.nodeID.rawValue)
+        switch (args.first, args.count > 1 ? args[1] : nil) {
+        case ("show", "grants"?) where args.count == 2:
+            let rows = issued.values.sorted { $0.grant.serial < $1.grant.serial }.map { entry -> JSONValue in
+                .object(["serial": .int(entry.grant.serial), "prefix": .string(entry.grant.prefix.description),
+                         "gateway": .string(entry.grant.gateway.rawValue), "pod": .string(entry.grant.pod.rawValue),
+                         "not_before": .int(entry.grant.notBefore), "not_after": .int(entry.grant.notAfter),
+                         "key_id": .string(entry.grant.keyID.rawValue)])
+            }
+            return .success(.object(["node": node, "grants": .array(rows)]))
+        case ("show", "sessions"?) where args.count == 2:
+            let rows = gatewaySessions.keys.sorted().map { JSONValue.string($0.rawValue) }
+            return .success(.object(["node": node, "gateways": .array(rows), "connections": .int(sessions.count)]))
+        case ("show", "counters"?) where args.count == 2:
+            return .success(.object(["node": node, "counters": .object(counters.mapValues { .int($0) })]))
+        case ("show", "version"?) where args.count == 2:
+            return .success(.object(["node": node, "program": .string("damc-spa"), "version": .string(DAMCVersion.string),
+                                     "uptime_s": .int((MonotonicClock.now() - startedAt) / 1_000_000_000),
+                                     "config": .string(configPath), "rules": .int(policy.rules.count)]))
+        case ("revoke", let serial?) where args.count == 2:
+            guard let number = UInt64(serial) else { return .failure(.badArgument("revoke: '\(serial)' is not a serial")) }
+            return revoke(number)
+        default:
+            return .failure(.unknownCommand(args.joined(separator: " "),
+                                            usage: "show grants | show sessions | show counters | show version | revoke SERIAL"))
+        }
+    }
+}
