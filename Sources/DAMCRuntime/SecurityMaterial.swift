@@ -54,6 +54,14 @@ public struct SecurityMaterial: Sendable {
             }
             material.grantVerifier = GrantVerifier(keys: keys)
         }
+        if let spa = config.spa {
+            do {
+                _ = try TLSContext(role: .client, certificateFile: spa.tls.certificateFile,
+                                   privateKeyFile: spa.tls.privateKeyFile, caFile: spa.tls.caFile)
+            } catch {
+                throw ConfigError(file: file, keyPath: "spa.tls", reason: error.description)
+            }
+        }
         return material
     }
 }

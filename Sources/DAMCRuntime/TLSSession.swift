@@ -65,6 +65,14 @@ public final class TLSSession {
         updateInterest()
     }
 
+    /// Queues raw bytes (tests of malformed input send what no encoder makes).
+    public func sendRaw(_ bytes: [UInt8]) {
+        guard !closed else { return }
+        output += bytes
+        if established { flush() }
+        updateInterest()
+    }
+
     /// Closes the session (sending close_notify) without calling `onClose`.
     public func close() { shutdown(reason: nil) }
 

@@ -110,3 +110,89 @@ struct SPATests {
         #expect(pods("sg1")["/shop/cart"]?["status"]?.stringValue == "pending")
     }
 }
+
+/// The SPA under bad input: garbage inside a TLS session, a request for a
+/// gateway the certificate does not name, a contradictory policy on SIGHUP.
+@Suite("SPA under bad input", .serialized)
+struct SPABadInputTests {
+    /// Connects to the SPA as gateway `node` (its lab certificate) with the
+    /// runtime's own TLS session on a private event loop, sends `bytes`,
+    /// and returns the first message the SPA answers, or nil when the
+    /// session closes first (bounded: the loop stops after 10 s at most).
+    static func exchange(_ harness: DaemonHarness, certificate node: String, _ bytes: [UInt8]) throws -> DAMCMessage? {
+        let dir = harness.directory
+        let loop = try EventLoop()
+        let context = try TLSContext(role: .client, certificateFile: "\(dir)/pki/\(node).crt",
+                                     privateKeyFile: "\(dir)/pki/\(node).key", caFile: "\(dir)/pki/ca.crt")
+        let fd = try TCPSocket.connect(try TransportAddress(host: "127.51.0.9", port: 17400))
+        var answer: DAMCMessage?
+        var session: TLSSession?
+        var connecting: EventLoop.Registration?
+        connecting = try loop.register(fd, events: EventLoop.writable) { _ in
+            loop.unregister(connecting!)
+            guard TCPSocket.connectionError(fd) == 0, let tls = try? TLSSession(fd: fd, context: context, loop: loop, expectedPeer: "spa") else {
+                loop.stop()
+                return
+            }
+            session = tls
+            tls.onEstablished = { [unowned tls] in tls.sendRaw(bytes) }
+            tls.onMessage = { message in answer = message; loop.stop() }
+            tls.onClose = { _ in loop.stop() }
+        }
+        loop.schedule(after: .seconds(10)) { loop.stop() }
+        try loop.run()
+        session?.close()
+        return answer
+    }
+
+    @Test("malformed frames drop only that session; a gateway asking for another is denied; a bad policy reload is refused")
+    func badInput() throws {
+        let harness = try DaemonHarness("spa-bad")
+        defer { harness.stopAll() }
+        let dir = harness.directory
+        #expect(try harness.run("/bin/bash", ["\(SPATests.repository)/deploy/make-lab-pki.sh", "\(dir)/pki", "spa", "sg1"]).status == 0)
+        #expect(try harness.run("\(DaemonHarness.binaries)/damc-spa", ["keygen", "--out", "\(dir)/grant.key"]).status == 0)
+        let allowAll = #"{ "rules": [ { "prefix": "/**", "gateways": "*", "pods": "*", "action": "allow" } ] }"#
+        try allowAll.write(toFile: "\(dir)/policy.json", atomically: true, encoding: .utf8)
+        var spa = SPAConfig(nodeID: try NodeID("spa"), listen: try TransportAddress(host: "127.51.0.9", port: 17400),
+                            tls: TLSFiles(certificateFile: "\(dir)/pki/spa.crt", privateKeyFile: "\(dir)/pki/spa.key", caFile: "\(dir)/pki/ca.crt"),
+                            signingKeyID: try KeyID("spa1"), signingKeyFile: "\(dir)/grant.key", policyFile: "\(dir)/policy.json")
+        spa.managementSocket = "\(harness.socketDirectory)/spa.sock"
+        try spa.jsonText().write(toFile: harness.configPath("spa"), atomically: true, encoding: .utf8)
+        try harness.start("spa")
+        #expect(harness.poll { harness.request("spa", ["show", "version"]) != nil })
+        func counter(_ name: String) -> Int64 {
+            harness.request("spa", ["show", "counters"])?["counters"]?[name]?.integerValue ?? 0
+        }
+        func request(gateway: String, prefix: String) -> [UInt8] {
+            AuthRequest(requestID: 9, gateway: try! NodeID(gateway), pod: try! PodID("pod1"), prefix: try! ServiceName(prefix),
+                        nonce: Array(repeating: 7, count: 16)).encode()
+        }
+
+        // A valid request: a grant.
+        let granted = try Self.exchange(harness, certificate: "sg1", request(gateway: "sg1", prefix: "/shop"))
+        guard case let .authGrant(grant)? = granted else { Issue.record("expected a grant, got \(String(describing: granted))"); return }
+        #expect(grant.grant.gateway.rawValue == "sg1" && grant.requestID == 9)
+
+        // Garbage inside TLS: that session is dropped, counted in the log, nothing else.
+        #expect(try Self.exchange(harness, certificate: "sg1", Array(repeating: 0xFF, count: 64)) == nil)
+        #expect(harness.poll { harness.log("spa").contains("malformed") })
+
+        // sg1's certificate asking for sg2: a typed denial.
+        let other = try Self.exchange(harness, certificate: "sg1", request(gateway: "sg2", prefix: "/shop"))
+        guard case let .authDeny(deny)? = other else { Issue.record("expected a denial, got \(String(describing: other))"); return }
+        #expect(deny.reason == .unknownGateway)
+        #expect(deny.reasonText?.contains("names 'sg1'") == true)
+
+        // A contradictory policy on SIGHUP: refused, the old one keeps granting.
+        try #"{ "rules": [ { "prefix": "/a", "gateways": "*", "pods": "*", "action": "allow" }, { "prefix": "/a", "gateways": "*", "pods": "*", "action": "deny" } ] }"#
+            .write(toFile: "\(dir)/policy.json", atomically: true, encoding: .utf8)
+        harness.signal("spa", SIGHUP, wait: false)
+        #expect(harness.poll { counter("reloads_refused") == 1 })
+        #expect(harness.log("spa").contains("contradicts rules[0]"))
+        let again = try Self.exchange(harness, certificate: "sg1", request(gateway: "sg1", prefix: "/other"))
+        if case .authGrant? = again {} else { Issue.record("the old policy should still grant: \(String(describing: again))") }
+        #expect(counter("granted") == 2 && counter("denied") == 1)
+        #expect(harness.request("spa", ["show", "version"])?["program"]?.stringValue == "damc-spa")
+    }
+}
