@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DAMCWire", targets: ["DAMCWire"]),
         .library(name: "DAMCRouting", targets: ["DAMCRouting"]),
         .library(name: "DAMCSecurity", targets: ["DAMCSecurity"]),
+        .library(name: "DAMCServiceKit", targets: ["DAMCServiceKit"]),
         .executable(name: "damcctl", targets: ["damcctl"]),
         .executable(name: "damc-bench", targets: ["damc-bench"]),
         .executable(name: "damc-sim", targets: ["damc-sim"]),
@@ -64,6 +65,10 @@ let package = Package(
         // chains, SPA policies. Pure logic over COpenSSL; no sockets.
         .target(name: "DAMCSecurity", dependencies: ["COpenSSL", "DAMCRouting", "DAMCTopology", "DAMCWire"]),
 
+        // For services: announce a prefix to the gateway (class 1) and keep
+        // the registration alive. Blocking, no dependencies beyond DAMCWire.
+        .target(name: "DAMCServiceKit", dependencies: ["DAMCWire"]),
+
         // Linux event APIs Glibc does not expose (epoll, timerfd, eventfd,
         // signalfd), and libsystemd through pkg-config.
         .target(name: "CLinuxEvents"),
@@ -104,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "damcctl",
             dependencies: [
-                "DAMCWire", "DAMCTopology", "DAMCRuntime",
+                "DAMCWire", "DAMCTopology", "DAMCRuntime", "DAMCServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -121,7 +126,7 @@ let package = Package(
         // Benchmarks live apart from tests and never fail on timing.
         .executableTarget(
             name: "damc-bench",
-            dependencies: ["DAMCWire", "DAMCRouting", "DAMCRuntime", "DAMCSimulator", "DAMCTopology"]
+            dependencies: ["DAMCWire", "DAMCRouting", "DAMCRuntime", "DAMCSecurity", "DAMCSimulator", "DAMCTopology"]
         ),
 
         .testTarget(
@@ -141,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DAMCRuntimeTests",
-            dependencies: ["DAMCRuntime", "DAMCRouting", "DAMCSimulator", "DAMCTopology", "DAMCWire", "CLinuxEvents"]
+            dependencies: ["DAMCRuntime", "DAMCRouting", "DAMCSecurity", "DAMCServiceKit", "DAMCSimulator", "DAMCTopology", "DAMCWire", "CLinuxEvents"]
         ),
         .testTarget(
             name: "DAMCWireTests",

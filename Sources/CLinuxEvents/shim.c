@@ -15,3 +15,11 @@ int damc_accept_nonblocking(int listener) {
 int damc_exit_with_parent(int signal) {
     return prctl(PR_SET_PDEATHSIG, signal);
 }
+
+int damc_peer_uid(int fd, unsigned int *uid) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+    *uid = credentials.uid;
+    return 0;
+}

@@ -50,39 +50,7 @@ public final class ManagementServer {
         self.path = path
         self.loop = loop
         self.handler = handler
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
-        if !directory.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw SystemError("mkdir", directory, code: EACCES)
-            }
-        }
-        let address = try SocketAddress(unixPath: path)
-        var status = stat()
-        if lstat(path, &status) == 0 {
-            guard status.st_mode & S_IFMT == S_IFSOCK else { throw SystemError("bind", "\(path) (exists, not a socket)", code: EEXIST) }
-            // A socket someone answers on belongs to a running daemon: never
-            // take it over. One nobody answers on is stale (a crash): replace it.
-            let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            let live = probe >= 0 && address.withSockaddr { connect(probe, $0, $1) } == 0
-            if probe >= 0 { Glibc.close(probe) }
-            guard !live else { throw SystemError("bind", "\(path) (another daemon is listening there)", code: EADDRINUSE) }
-            unlink(path)
-        }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SystemError("socket", path) }
-        guard address.withSockaddr({ Glibc.bind(fd, $0, $1) }) == 0 else {
-            let error = SystemError("bind", path)
-            Glibc.close(fd)
-            throw error
-        }
-        chmod(path, 0o660)
-        guard listen(fd, 16) == 0 else {
-            let error = SystemError("listen", path)
-            Glibc.close(fd)
-            throw error
-        }
+        let fd = try UnixListener.open(path: path, mode: 0o660)
         listener = fd
         listenerRegistration = try loop.register(fd) { [weak self] _ in self?.acceptAll() }
     }

@@ -172,6 +172,7 @@ extension RoutingDaemon {
             "last_fib_change_ns": counters.lastFIBChange.map { .int($0) } ?? .null,
             "grant_refusals_by_reason": .object((grantFilter?.refusals ?? [:]).mapValues { .int($0) }),
             "spa_client": .object((spaClient?.counters ?? [:]).mapValues { .int($0) }),
+            "pod_socket": .object(podCounters.mapValues { .int($0) }),
         ]
         return envelope(["routing": .object(routing), "runtime": .object(runtime)])
     }
@@ -179,15 +180,26 @@ extension RoutingDaemon {
     /// A gateway's services (its pods' registrations) and where each
     /// stands with the SPA.
     func showPods() -> JSONValue {
+        func endpoints(_ prefix: String, _ pod: String) -> JSONValue {
+            .array(registrations.filter { $0.prefix.description == prefix && $0.pod.rawValue == pod }
+                .map { .string($0.endpoint.description) })
+        }
+        func withEndpoints(_ rows: [JSONValue]) -> JSONValue {
+            .array(rows.map { row in
+                guard var members = row.objectValue else { return row }
+                members["endpoints"] = endpoints(members["prefix"]?.stringValue ?? "", members["pod"]?.stringValue ?? "")
+                return .object(members)
+            })
+        }
         if let spaClient {
             return envelope(["spa": .string(spaClient.config.nodeID.rawValue), "spa_connected": .bool(spaClient.connected),
-                             "pods": spaClient.json])
+                             "pods": withEndpoints(spaClient.json.arrayValue ?? [])])
         }
-        let rows = config.services.map { service -> JSONValue in
+        let rows = allServices.map { service -> JSONValue in
             .object(["prefix": .string(service.prefix.description), "pod": .string(service.pod.rawValue),
                      "weight": .int(service.weight), "metric": .int(service.metric), "status": .string("advertised")])
         }
-        return envelope(["spa": .null, "spa_connected": .bool(false), "pods": .array(rows)])
+        return envelope(["spa": .null, "spa_connected": .bool(false), "pods": withEndpoints(rows)])
     }
 
     /// The grants this gateway holds and advertises.

@@ -52,6 +52,14 @@ public final class RoutingDaemon {
     var grantTimerAt: UInt64?
     /// A gateway's session to the SPA (when its config names one).
     var spaClient: SPAClient?
+    /// Class 1: the pod socket, its connections, registrations, and pods
+    /// waiting for the SPA's final answer.
+    var podListener: Int32 = -1
+    var podListenerRegistration: EventLoop.Registration?
+    var podStreams: [ObjectIdentifier: FramedStream] = [:]
+    var registrations: [PodRegistration] = []
+    var podWaiters: [(stream: FramedStream, requestID: UInt64, prefix: ServiceName, pod: PodID)] = []
+    var podCounters: [String: Int] = [:]
 
     /// Largest datagram accepted; larger ones are counted and dropped
     /// (the engine builds at most 1,400 bytes; this leaves room for jumbo
@@ -147,7 +155,11 @@ public final class RoutingDaemon {
                 } catch {
                     throw SystemError("TLS", error.description, code: EINVAL)
                 }
-                client.onGrantsChanged = { [unowned self, unowned client] in deliver(.setPrefixes(client.grantedEntries)) }
+                client.onGrantsChanged = { [unowned self, unowned client] in
+                    deliver(.setPrefixes(client.grantedEntries))
+                    answerPodWaiters()
+                }
+                client.onAnswer = { [unowned self] in answerPodWaiters() }
                 spaClient = client
                 client.start()
             } else {
@@ -158,7 +170,9 @@ public final class RoutingDaemon {
                                           "links": "\(config.links.count)", "socket": "\(config.managementSocketPath)"])
         SystemdNotifier.notify("READY=1\nSTATUS=\(statusLine())")
         if let interval = SystemdNotifier.watchdogInterval { startWatchdog(every: interval / 2) }
+        try openPodSocket()
         try loop.run()
+        closePodSocket()
         spaClient?.stop()
         management?.close()
         for link in links.values { if let registration = link.registration { loop.unregister(registration) } }
@@ -349,10 +363,9 @@ public final class RoutingDaemon {
                 deliver(.linkUp(link.id, parameters))
             }
         }
-        if fresh.role == .gateway && fresh.services != config.services {
-            if let spaClient { spaClient.setServices(fresh.services) } else { deliver(.setPrefixes(Self.prefixes(fresh))) }
-        }
+        let servicesChanged = fresh.role == .gateway && fresh.services != config.services
         config = fresh
+        if servicesChanged { applyServices() }
         counters.reloads += 1
         logger.notice("reloaded", metadata: ["file": "\(configPath)", "links": "\(fresh.links.count)"])
         SystemdNotifier.notify("STATUS=\(statusLine())")
@@ -365,6 +378,7 @@ public final class RoutingDaemon {
             return "management_socket: cannot change while running; restart instead"
         }
         if old.spa != new.spa { return "spa: cannot change while running; restart instead" }
+        if old.pods?.socket != new.pods?.socket { return "pods.socket: cannot change while running; restart instead" }
         return nil
     }
 }

@@ -44,6 +44,13 @@ final class SPAClient {
     var counters: [String: Int] = [:]
     /// Called whenever the set of granted services changes.
     var onGrantsChanged: (() -> Void)?
+    /// Called after every answer (grant or denial), for waiting pods.
+    var onAnswer: (() -> Void)?
+
+    /// Where the service for `prefix` and `pod` stands, if it exists.
+    func status(prefix: ServiceName, pod: PodID) -> Status? {
+        services.first { $0.service.prefix == prefix && $0.service.pod == pod }?.status
+    }
 
     init(config: SPAClientConfig, gateway: NodeID, services: [Topology.Service], loop: EventLoop,
          logger: Logger) throws(CryptoError) {
@@ -202,6 +209,7 @@ final class SPAClient {
             services[index].status = .denied(reason)
             logger.warning("denied", metadata: ["prefix": "\(deny.prefix)", "reason": "\(reason)"])
             if hadGrant { onGrantsChanged?() }
+            onAnswer?()
         case let .revoke(revoke):
             count("revokes")
             var changed = false

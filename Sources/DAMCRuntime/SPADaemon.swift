@@ -194,6 +194,10 @@ public final class SPADaemon {
         } catch {
             return deny(.internalError, "signing failed: \(error)")
         }
+        // A renewal supersedes the gateway's older grant for the same pod
+        // and prefix: `show grants` and `revoke` deal with the current one.
+        issued = issued.filter { !($0.value.grant.gateway == grant.gateway && $0.value.grant.pod == grant.pod
+                                   && $0.value.grant.prefix == grant.prefix) }
         issued[serial] = Issued(grant: grant, issuedAt: now)
         // Forget grants long expired.
         issued = issued.filter { $0.value.grant.notAfter + 3600 > now }

@@ -101,6 +101,22 @@ public struct NodeConfig: Sendable, Equatable {
     public var grantKeys: [GrantKey] = []
     /// A gateway's SPA: with it, services are advertised only once granted.
     public var spa: SPAClientConfig?
+    /// A gateway's pod registration socket (class 1) and who may use it.
+    public var pods: PodAccess?
+
+    /// Class 1 access (docs/config.md): a Unix socket where local pods
+    /// announce and withdraw prefixes; the peer's uid (SO_PEERCRED) says
+    /// which pod it is.
+    public struct PodAccess: Sendable, Equatable {
+        public var socket: String
+        /// uid → pod id.
+        public var uids: [UInt32: PodID]
+
+        public init(socket: String, uids: [UInt32: PodID]) {
+            self.socket = socket
+            self.uids = uids
+        }
+    }
 
     public init(nodeID: NodeID, role: NodeRole) {
         self.nodeID = nodeID
@@ -217,6 +233,26 @@ public struct NodeConfig: Sendable, Equatable {
             try spa.finish()
             config.spa = SPAClientConfig(address: address, nodeID: spaID, tls: tls)
         }
+        if let value = root.value("pods"), value != .null {
+            guard role == .gateway else { throw root.error("pods", "only gateways (role sg) register pods") }
+            var pods = try ObjectReader(value, file: file, path: root.child("pods"))
+            let socket = try pods.string("socket")
+            guard socket.hasPrefix("/"), socket.utf8.count < 108 else {
+                throw pods.error("socket", "'\(socket)' must be an absolute path under 108 bytes")
+            }
+            var uids: [UInt32: PodID] = [:]
+            let uidsValue = try pods.required("uids")
+            guard let members = uidsValue.objectValue else { throw pods.error("uids", "expected an object of uid: pod id") }
+            for (uidText, podValue) in members.sorted(by: { $0.key < $1.key }) {
+                guard let uid = UInt32(uidText) else { throw pods.error("uids", "'\(uidText)' is not a uid") }
+                guard let podText = podValue.stringValue, let pod = try? PodID(podText) else {
+                    throw ConfigError(file: file, keyPath: "pods.uids.\(uidText)", reason: "expected a pod id")
+                }
+                uids[uid] = pod
+            }
+            try pods.finish()
+            config.pods = PodAccess(socket: socket, uids: uids)
+        }
         var keyIDs: Set<KeyID> = []
         for (path, item) in try root.array("grant_keys", required: false) {
             var key = try ObjectReader(item, file: file, path: path)
@@ -257,6 +293,11 @@ public struct NodeConfig: Sendable, Equatable {
                 .object(["number": .int(key.number), "secret_file": .string(key.secretFile),
                          "send": .bool(key.send), "accept": .bool(key.accept)])
             })])
+        }
+        if let pods {
+            var uids: [String: JSONValue] = [:]
+            for (uid, pod) in pods.uids { uids[String(uid)] = .string(pod.rawValue) }
+            root["pods"] = .object(["socket": .string(pods.socket), "uids": .object(uids)])
         }
         if let spa {
             root["spa"] = .object(["address": .string(spa.address.description), "node_id": .string(spa.nodeID.rawValue),

@@ -28,6 +28,9 @@ case "loopback"?:
     // Daemons on loopback (issue 5): convergence after a link failure,
     // memory and idle CPU. Needs the release daemons next to damc-bench.
     LoopbackBenchmark.run(topologyPath: arguments.count > 1 ? arguments[1] : "examples/figure2.json")
+case "security"?:
+    // Grants signed and verified per second beside openssl speed ed25519 (issue 6).
+    SecurityBenchmark.run(seconds: arguments.count > 1 ? Double(arguments[1]) ?? 2 : 2)
 case "worst-case"?:
     // One worst-case input for the allocation check (scripts/alloc-check.sh);
     // -1 builds the input without decoding it (the baseline).

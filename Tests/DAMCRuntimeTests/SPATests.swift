@@ -1,4 +1,5 @@
 import DAMCRuntime
+import DAMCServiceKit
 import DAMCTopology
 import DAMCWire
 import Foundation
@@ -57,6 +58,9 @@ struct SPATests {
         for node in ["sg1", "sr1", "sg2", "sg3"] {
             var config = harness.configs[node]!
             config.grantKeys = [NodeConfig.GrantKey(keyID: try KeyID("spa1"), publicKeyFile: "\(dir)/grant.key.pub")]
+            if node == "sg1" {
+                config.pods = NodeConfig.PodAccess(socket: "\(dir)/sg1.pods.sock", uids: [getuid(): try PodID("pod1")])
+            }
             if config.role == .gateway {
                 let pki = node == "sg3" ? "evil" : "pki"
                 config.spa = SPAClientConfig(address: spaAddress, nodeID: try NodeID("spa"),
@@ -91,6 +95,28 @@ struct SPATests {
         #expect(pods("sg3")["/evil"]?["status"]?.stringValue == "pending")
         #expect(harness.request("sg3", ["show", "pods"])?["spa_connected"] == .bool(false))
         #expect(fib("sr1") == ["/shop/cart", "/shop/pay"])
+
+        // Class 1: our uid is pod1 on sg1. An allowed prefix is pending, then
+        // granted, and reaches the FIBs; a denied one and a wrong pod id are refused.
+        let endpoint = Endpoint(address: try IPAddress(bytes: [127, 50, 0, 100]), port: 8080)
+        let items = ServiceRegistration(socketPath: "\(dir)/sg1.pods.sock", pod: try PodID("pod1"),
+                                        prefix: try ServiceName("/shop/items"), endpoint: endpoint)
+        let first = try items.announce(waitForFinal: false)
+        #expect(first.status == .pending, "\(first)")
+        let final = try items.announce(waitForFinal: true)
+        #expect(final.status == .granted && final.grantExpiry != nil, "\(final)")
+        #expect(harness.poll { fib("sr1") == ["/shop/cart", "/shop/items", "/shop/pay"] }, "sr1 \(fib("sr1") ?? [])")
+        #expect(pods("sg1")["/shop/items"]?["endpoints"] == .array([.string(endpoint.description)]))
+        let admin = ServiceRegistration(socketPath: "\(dir)/sg1.pods.sock", pod: try PodID("pod1"),
+                                        prefix: try ServiceName("/billing/x"), endpoint: endpoint)
+        let refused = try admin.announce(waitForFinal: true)
+        #expect(refused.status == .denied && refused.reason == .notAuthorized, "\(refused)")
+        let impostor = ServiceRegistration(socketPath: "\(dir)/sg1.pods.sock", pod: try PodID("pod9"),
+                                           prefix: try ServiceName("/shop/x"), endpoint: endpoint)
+        let wrongPod = try impostor.announce()
+        #expect(wrongPod.status == .denied && wrongPod.reason == .unknownPod, "\(wrongPod)")
+        #expect(try items.withdraw().status == .granted)
+        #expect(harness.poll { fib("sr1") == ["/shop/cart", "/shop/pay"] }, "sr1 \(fib("sr1") ?? [])")
 
         // Revoke /shop/pay on the SPA: sg2 withdraws it, every FIB loses it.
         let grants = harness.request("spa", ["show", "grants"])?["grants"]?.arrayValue ?? []

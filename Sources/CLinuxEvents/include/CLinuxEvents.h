@@ -33,4 +33,8 @@ int damc_accept_nonblocking(int listener);
 /// use it so that no daemon outlives the process that started it.
 int damc_exit_with_parent(int signal);
 
+/// The uid of the process at the other end of a Unix socket (SO_PEERCRED;
+/// struct ucred needs _GNU_SOURCE). Returns 0 on success.
+int damc_peer_uid(int fd, unsigned int *uid);
+
 #endif

@@ -1,0 +1,156 @@
+import CLinuxEvents
+import DAMCRouting
+import DAMCTopology
+import DAMCWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One instance a pod registered over class 1 (draft-li-icnrg-damc §5).
+struct PodRegistration: Equatable {
+    var pod: PodID
+    var prefix: ServiceName
+    var endpoint: Endpoint
+    var weight: UInt16
+    var uid: UInt32
+}
+
+/// Class 1 on a gateway (issue 6; docs/spa.md §pods): local pods announce
+/// and withdraw prefixes over a Unix socket; the peer's uid (SO_PEERCRED)
+/// must map to the pod id they claim. A registration lasts until withdrawn
+/// (the service library re-announces periodically, so a restarted gateway
+/// learns it again). With an SPA, the answer is pending until the grant or
+/// the denial comes, and a final answer follows on the same connection.
+extension RoutingDaemon {
+    func openPodSocket() throws(SystemError) {
+        guard let pods = config.pods else { return }
+        podListener = try UnixListener.open(path: pods.socket, mode: 0o666)
+        podListenerRegistration = try loop.register(podListener) { [unowned self] _ in acceptPods() }
+    }
+
+    func closePodSocket() {
+        for stream in podStreams.values { stream.close() }
+        podStreams.removeAll()
+        if let podListenerRegistration { loop.unregister(podListenerRegistration) }
+        if podListener >= 0 {
+            close(podListener)
+            if let socket = config.pods?.socket { unlink(socket) }
+        }
+        podListener = -1
+    }
+
+    private func acceptPods() {
+        while let fd = TCPSocket.accept(podListener) {
+            var uid: UInt32 = 0
+            guard damc_peer_uid(fd, &uid) == 0, let stream = try? FramedStream(fd: fd, loop: loop) else {
+                close(fd)
+                continue
+            }
+            let id = ObjectIdentifier(stream)
+            podStreams[id] = stream
+            stream.onMessage = { [unowned self, unowned stream] message in podMessage(message, from: stream, uid: uid) }
+            stream.onClose = { [unowned self] reason in
+                podCounters["closed", default: 0] += 1
+                if reason.hasPrefix("malformed") {
+                    podCounters["malformed", default: 0] += 1
+                    logger.warning("pod connection dropped", metadata: ["uid": "\(uid)", "reason": "\(reason)"])
+                }
+                podStreams.removeValue(forKey: id)
+                podWaiters.removeAll { ObjectIdentifier($0.stream) == id }
+            }
+        }
+    }
+
+    private func podMessage(_ message: DAMCMessage, from stream: FramedStream, uid: UInt32) {
+        func answer(_ requestID: UInt64, _ prefix: ServiceName, _ status: AnswerStatus, _ reason: ReasonCode? = nil,
+                    _ text: String? = nil, expiry: UInt64? = nil) {
+            stream.send(.prefixAnswer(PrefixAnswer(requestID: requestID, prefix: prefix, status: status, reason: reason,
+                                                   reasonText: text, grantExpiry: expiry)))
+        }
+        switch message {
+        case let .prefixAnnounce(announce):
+            podCounters["announces", default: 0] += 1
+            guard let pod = config.pods?.uids[uid], pod == announce.pod else {
+                podCounters["refused", default: 0] += 1
+                let known = config.pods?.uids[uid].map { "is pod '\($0)'" } ?? "is not a registered pod"
+                answer(announce.requestID, announce.prefix, .denied, .unknownPod, "uid \(uid) \(known), not '\(announce.pod)'")
+                return
+            }
+            let registration = PodRegistration(pod: pod, prefix: announce.prefix, endpoint: announce.endpoint,
+                                               weight: announce.weight, uid: uid)
+            registrations.removeAll { $0.pod == pod && $0.prefix == announce.prefix && $0.endpoint == announce.endpoint }
+            registrations.append(registration)
+            logger.info("pod announced", metadata: ["pod": "\(pod)", "prefix": "\(announce.prefix)", "endpoint": "\(announce.endpoint)"])
+            applyServices()
+            guard let spaClient else {
+                answer(announce.requestID, announce.prefix, .granted)
+                return
+            }
+            switch spaClient.status(prefix: announce.prefix, pod: pod) {
+            case let .granted(grant)?: answer(announce.requestID, announce.prefix, .granted, expiry: grant.notAfter)
+            case let .denied(reason)?: answer(announce.requestID, announce.prefix, .denied, .notAuthorized, reason)
+            case let .revoked(reason)?: answer(announce.requestID, announce.prefix, .denied, .revoked, reason)
+            default:
+                answer(announce.requestID, announce.prefix, .pending, nil,
+                       spaClient.connected ? "asking the SPA" : "the SPA is unreachable; retrying")
+                podWaiters.append((stream, announce.requestID, announce.prefix, pod))
+            }
+        case let .prefixWithdraw(withdraw):
+            podCounters["withdraws", default: 0] += 1
+            guard let pod = config.pods?.uids[uid], pod == withdraw.pod else {
+                podCounters["refused", default: 0] += 1
+                answer(withdraw.requestID, withdraw.prefix, .denied, .unknownPod, "uid \(uid) may not withdraw for '\(withdraw.pod)'")
+                return
+            }
+            let before = registrations.count
+            registrations.removeAll { $0.pod == pod && $0.prefix == withdraw.prefix && $0.endpoint == withdraw.endpoint }
+            if registrations.count != before { applyServices() }
+            logger.info("pod withdrew", metadata: ["pod": "\(pod)", "prefix": "\(withdraw.prefix)"])
+            answer(withdraw.requestID, withdraw.prefix, .granted, nil, registrations.count != before ? "withdrawn" : "was not registered")
+        default:
+            podCounters["refused", default: 0] += 1
+            stream.close()
+        }
+    }
+
+    /// Final answers for pods waiting on the SPA.
+    func answerPodWaiters() {
+        guard let spaClient else { return }
+        podWaiters.removeAll { waiter in
+            let status: (AnswerStatus, ReasonCode?, String?, UInt64?)
+            switch spaClient.status(prefix: waiter.prefix, pod: waiter.pod) {
+            case let .granted(grant)?: status = (.granted, nil, nil, grant.notAfter)
+            case let .denied(reason)?: status = (.denied, .notAuthorized, reason, nil)
+            case let .revoked(reason)?: status = (.denied, .revoked, reason, nil)
+            default: return false
+            }
+            waiter.stream.send(.prefixAnswer(PrefixAnswer(requestID: waiter.requestID, prefix: waiter.prefix, status: status.0,
+                                                          reason: status.1, reasonText: status.2, grantExpiry: status.3)))
+            return true
+        }
+    }
+
+    /// The configured services and the pods' registrations (one service per
+    /// prefix and pod; the largest weight of its instances).
+    var allServices: [Topology.Service] {
+        var services = config.services
+        for registration in registrations {
+            if let index = services.firstIndex(where: { $0.prefix == registration.prefix && $0.pod == registration.pod }) {
+                services[index].weight = max(services[index].weight, registration.weight)
+            } else {
+                services.append(Topology.Service(prefix: registration.prefix, pod: registration.pod, weight: registration.weight))
+            }
+        }
+        return services
+    }
+
+    /// Hands the current services to the SPA client (which advertises them
+    /// once granted) or straight to the engine.
+    func applyServices() {
+        if let spaClient {
+            spaClient.setServices(allServices)
+        } else {
+            deliver(.setPrefixes(allServices.map { PrefixEntry(prefix: $0.prefix, metric: $0.metric) }))
+        }
+    }
+}
