@@ -24,8 +24,14 @@ struct PodRegistration: Equatable {
 extension RoutingDaemon {
     func openPodSocket() throws(SystemError) {
         guard let pods = config.pods else { return }
-        podListener = try UnixListener.open(path: pods.socket, mode: 0o666)
-        podListenerRegistration = try loop.register(podListener) { [unowned self] _ in acceptPods() }
+        if let socket = pods.socket {
+            podListener = try UnixListener.open(path: socket, mode: 0o666)
+            podListenerRegistration = try loop.register(podListener) { [unowned self] _ in acceptPods(podListener, tcp: false) }
+        }
+        if let listen = pods.listen {
+            podTCPListener = try TCPSocket.listen(listen)
+            podTCPRegistration = try loop.register(podTCPListener) { [unowned self] _ in acceptPods(podTCPListener, tcp: true) }
+        }
     }
 
     func closePodSocket() {
@@ -37,23 +43,30 @@ extension RoutingDaemon {
             if let socket = config.pods?.socket { unlink(socket) }
         }
         podListener = -1
+        if let podTCPRegistration { loop.unregister(podTCPRegistration) }
+        if podTCPListener >= 0 { close(podTCPListener) }
+        podTCPListener = -1
     }
 
-    private func acceptPods() {
-        while let fd = TCPSocket.accept(podListener) {
+    /// A pod's identity: the uid of a Unix peer, or a token over TCP.
+    enum PodPeer { case uid(UInt32), tcp }
+
+    private func acceptPods(_ listener: Int32, tcp: Bool) {
+        while let fd = TCPSocket.accept(listener) {
             var uid: UInt32 = 0
-            guard damc_peer_uid(fd, &uid) == 0, let stream = try? FramedStream(fd: fd, loop: loop) else {
+            guard tcp || damc_peer_uid(fd, &uid) == 0, let stream = try? FramedStream(fd: fd, loop: loop) else {
                 close(fd)
                 continue
             }
+            let peer: PodPeer = tcp ? .tcp : .uid(uid)
             let id = ObjectIdentifier(stream)
             podStreams[id] = stream
-            stream.onMessage = { [unowned self, unowned stream] message in podMessage(message, from: stream, uid: uid) }
+            stream.onMessage = { [unowned self, unowned stream] message in podMessage(message, from: stream, peer: peer) }
             stream.onClose = { [unowned self] reason in
                 podCounters["closed", default: 0] += 1
                 if reason.hasPrefix("malformed") {
                     podCounters["malformed", default: 0] += 1
-                    logger.warning("pod connection dropped", metadata: ["uid": "\(uid)", "reason": "\(reason)"])
+                    logger.warning("pod connection dropped", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
                 }
                 podStreams.removeValue(forKey: id)
                 podWaiters.removeAll { ObjectIdentifier($0.stream) == id }
@@ -61,7 +74,25 @@ extension RoutingDaemon {
         }
     }
 
-    private func podMessage(_ message: DAMCMessage, from stream: FramedStream, uid: UInt32) {
+    /// Whether `peer` may speak for `pod`: its uid maps to it, or it shows
+    /// the pod's token (compared in constant time). Nil means yes, else why not.
+    func podRefusal(_ peer: PodPeer, claims pod: PodID, token: [UInt8]?) -> String? {
+        switch peer {
+        case let .uid(uid):
+            guard let mapped = config.pods?.uids[uid] else { return "uid \(uid) is not a registered pod" }
+            return mapped == pod ? nil : "uid \(uid) is pod '\(mapped)', not '\(pod)'"
+        case .tcp:
+            guard let expected = security.podTokens[pod] else { return "no token is configured for pod '\(pod)'" }
+            guard let token, token.count == expected.count else { return "wrong or missing token for pod '\(pod)'" }
+            var difference: UInt8 = 0
+            for (a, b) in zip(token, expected) { difference |= a ^ b }
+            return difference == 0 ? nil : "wrong or missing token for pod '\(pod)'"
+        }
+    }
+
+    private func podMessage(_ message: DAMCMessage, from stream: FramedStream, peer: PodPeer) {
+        var uid: UInt32 = 0
+        if case let .uid(value) = peer { uid = value }
         func answer(_ requestID: UInt64, _ prefix: ServiceName, _ status: AnswerStatus, _ reason: ReasonCode? = nil,
                     _ text: String? = nil, expiry: UInt64? = nil) {
             stream.send(.prefixAnswer(PrefixAnswer(requestID: requestID, prefix: prefix, status: status, reason: reason,
@@ -70,12 +101,12 @@ extension RoutingDaemon {
         switch message {
         case let .prefixAnnounce(announce):
             podCounters["announces", default: 0] += 1
-            guard let pod = config.pods?.uids[uid], pod == announce.pod else {
+            if let refusal = podRefusal(peer, claims: announce.pod, token: announce.token) {
                 podCounters["refused", default: 0] += 1
-                let known = config.pods?.uids[uid].map { "is pod '\($0)'" } ?? "is not a registered pod"
-                answer(announce.requestID, announce.prefix, .denied, .unknownPod, "uid \(uid) \(known), not '\(announce.pod)'")
+                answer(announce.requestID, announce.prefix, .denied, .unknownPod, refusal)
                 return
             }
+            let pod = announce.pod
             let registration = PodRegistration(pod: pod, prefix: announce.prefix, endpoint: announce.endpoint,
                                                weight: announce.weight, uid: uid)
             registrations.removeAll { $0.pod == pod && $0.prefix == announce.prefix && $0.endpoint == announce.endpoint }
@@ -97,11 +128,12 @@ extension RoutingDaemon {
             }
         case let .prefixWithdraw(withdraw):
             podCounters["withdraws", default: 0] += 1
-            guard let pod = config.pods?.uids[uid], pod == withdraw.pod else {
+            if let refusal = podRefusal(peer, claims: withdraw.pod, token: withdraw.token) {
                 podCounters["refused", default: 0] += 1
-                answer(withdraw.requestID, withdraw.prefix, .denied, .unknownPod, "uid \(uid) may not withdraw for '\(withdraw.pod)'")
+                answer(withdraw.requestID, withdraw.prefix, .denied, .unknownPod, refusal)
                 return
             }
+            let pod = withdraw.pod
             let before = registrations.count
             registrations.removeAll { $0.pod == pod && $0.prefix == withdraw.prefix && $0.endpoint == withdraw.endpoint }
             if registrations.count != before { applyServices() }

@@ -56,6 +56,8 @@ public final class RoutingDaemon {
     /// waiting for the SPA's final answer.
     var podListener: Int32 = -1
     var podListenerRegistration: EventLoop.Registration?
+    var podTCPListener: Int32 = -1
+    var podTCPRegistration: EventLoop.Registration?
     var podStreams: [ObjectIdentifier: FramedStream] = [:]
     var registrations: [PodRegistration] = []
     var podWaiters: [(stream: FramedStream, requestID: UInt64, prefix: ServiceName, pod: PodID)] = []
@@ -379,6 +381,7 @@ public final class RoutingDaemon {
         }
         if old.spa != new.spa { return "spa: cannot change while running; restart instead" }
         if old.pods?.socket != new.pods?.socket { return "pods.socket: cannot change while running; restart instead" }
+        if old.pods?.listen != new.pods?.listen { return "pods.listen: cannot change while running; restart instead" }
         return nil
     }
 }

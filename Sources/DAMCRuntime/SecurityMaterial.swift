@@ -14,6 +14,8 @@ import Foundation
 public struct SecurityMaterial: Sendable {
     public var keyChain: KeyChain?
     public var grantVerifier: GrantVerifier?
+    /// Class 1 over TCP: each pod's token.
+    public var podTokens: [PodID: [UInt8]] = [:]
 
     public init(keyChain: KeyChain? = nil, grantVerifier: GrantVerifier? = nil) {
         self.keyChain = keyChain
@@ -53,6 +55,18 @@ public struct SecurityMaterial: Sendable {
                 }
             }
             material.grantVerifier = GrantVerifier(keys: keys)
+        }
+        for (pod, path) in config.pods?.tokenFiles ?? [:] {
+            let keyPath = "pods.tokens (\(pod)).token_file"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigError(file: file, keyPath: keyPath, reason: "\(path) cannot be read")
+            }
+            var token = [UInt8](data)
+            while let last = token.last, last == 0x0A || last == 0x0D { token.removeLast() }
+            guard Limits.podTokenBytes.contains(token.count) else {
+                throw ConfigError(file: file, keyPath: keyPath, reason: "\(path) holds \(token.count) bytes; tokens are 16 to 256")
+            }
+            material.podTokens[pod] = token
         }
         if let spa = config.spa {
             do {

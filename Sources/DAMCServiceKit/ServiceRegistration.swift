@@ -36,7 +36,15 @@ public struct RegistrationError: Error, Sendable, CustomStringConvertible {
 /// Blocking and dependency-free on purpose: it runs inside services of any
 /// shape, on a thread of their own.
 public final class ServiceRegistration: @unchecked Sendable {
-    public let socketPath: String
+    /// How to reach the gateway: its pod socket (identity by uid), or its
+    /// pod-facing TCP address with this pod's token.
+    public enum Gateway: Sendable, Equatable {
+        case unix(path: String)
+        case tcp(host: String, port: UInt16, token: [UInt8])
+    }
+
+    public let gateway: Gateway
+    public var socketPath: String { if case let .unix(path) = gateway { return path } else { return "" } }
     public let pod: PodID
     public let prefix: ServiceName
     public let endpoint: Endpoint
@@ -44,8 +52,12 @@ public final class ServiceRegistration: @unchecked Sendable {
     private var nextRequestID: UInt64 = 1
     private var keepAlive: Task<Void, Never>?
 
-    public init(socketPath: String, pod: PodID, prefix: ServiceName, endpoint: Endpoint, weight: UInt16 = 100) {
-        self.socketPath = socketPath
+    public convenience init(socketPath: String, pod: PodID, prefix: ServiceName, endpoint: Endpoint, weight: UInt16 = 100) {
+        self.init(gateway: .unix(path: socketPath), pod: pod, prefix: prefix, endpoint: endpoint, weight: weight)
+    }
+
+    public init(gateway: Gateway, pod: PodID, prefix: ServiceName, endpoint: Endpoint, weight: UInt16 = 100) {
+        self.gateway = gateway
         self.pod = pod
         self.prefix = prefix
         self.endpoint = endpoint
@@ -58,14 +70,15 @@ public final class ServiceRegistration: @unchecked Sendable {
     public func announce(waitForFinal: Bool = true, timeout: Int = 10) throws(RegistrationError) -> RegistrationAnswer {
         let id = nextID()
         return try exchange(.prefixAnnounce(PrefixAnnounce(requestID: id, pod: pod, prefix: prefix, endpoint: endpoint,
-                                                           weight: weight)),
+                                                           weight: weight, token: token)),
                             requestID: id, waitForFinal: waitForFinal, timeout: timeout)
     }
 
     /// Withdraws the prefix for this endpoint.
     public func withdraw(timeout: Int = 10) throws(RegistrationError) -> RegistrationAnswer {
         let id = nextID()
-        return try exchange(.prefixWithdraw(PrefixWithdraw(requestID: id, pod: pod, prefix: prefix, endpoint: endpoint)),
+        return try exchange(.prefixWithdraw(PrefixWithdraw(requestID: id, pod: pod, prefix: prefix, endpoint: endpoint,
+                                                           token: token)),
                             requestID: id, waitForFinal: false, timeout: timeout)
     }
 
@@ -88,6 +101,51 @@ public final class ServiceRegistration: @unchecked Sendable {
         _ = try? withdraw()
     }
 
+    private var token: [UInt8]? { if case let .tcp(_, _, token) = gateway { return token } else { return nil } }
+
+    /// A connected stream socket to the gateway.
+    private func connectToGateway() throws(RegistrationError) -> Int32 {
+        switch gateway {
+        case let .unix(path):
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw RegistrationError(reason: "socket: \(String(cString: strerror(errno)))") }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+                close(fd)
+                throw RegistrationError(reason: "\(path): path too long")
+            }
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard connected == 0 else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw RegistrationError(reason: "cannot connect to \(path): \(reason) (is the gateway running?)")
+            }
+            return fd
+        case let .tcp(host, port, _):
+            var hints = addrinfo()
+            hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var result: UnsafeMutablePointer<addrinfo>?
+            guard getaddrinfo(host, String(port), &hints, &result) == 0, let info = result else {
+                throw RegistrationError(reason: "'\(host)' is not a numeric address")
+            }
+            defer { freeaddrinfo(result) }
+            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw RegistrationError(reason: "socket: \(String(cString: strerror(errno)))") }
+            guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw RegistrationError(reason: "cannot connect to \(host):\(port): \(reason) (is the gateway running?)")
+            }
+            return fd
+        }
+    }
+
     private func nextID() -> UInt64 {
         defer { nextRequestID += 1 }
         return nextRequestID
@@ -95,26 +153,10 @@ public final class ServiceRegistration: @unchecked Sendable {
 
     private func exchange(_ message: DAMCMessage, requestID: UInt64, waitForFinal: Bool,
                           timeout: Int) throws(RegistrationError) -> RegistrationAnswer {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw RegistrationError(reason: "socket: \(String(cString: strerror(errno)))") }
+        let fd = try connectToGateway()
         defer { close(fd) }
         var limit = timeval(tv_sec: timeout, tv_usec: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(socketPath.utf8)
-        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw RegistrationError(reason: "\(socketPath): path too long")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            throw RegistrationError(reason: "cannot connect to \(socketPath): \(String(cString: strerror(errno))) (is the gateway running?)")
-        }
         let bytes = message.encode()
         guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
             throw RegistrationError(reason: "send: \(String(cString: strerror(errno)))")

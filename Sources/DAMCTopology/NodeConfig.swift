@@ -108,13 +108,20 @@ public struct NodeConfig: Sendable, Equatable {
     /// announce and withdraw prefixes; the peer's uid (SO_PEERCRED) says
     /// which pod it is.
     public struct PodAccess: Sendable, Equatable {
-        public var socket: String
+        /// The Unix socket (pods identified by uid), if any.
+        public var socket: String?
         /// uid → pod id.
         public var uids: [UInt32: PodID]
+        /// A TCP listener on the pod-facing address (pods identified by token), if any.
+        public var listen: TransportAddress?
+        /// pod id → file holding its token.
+        public var tokenFiles: [PodID: String]
 
-        public init(socket: String, uids: [UInt32: PodID]) {
+        public init(socket: String?, uids: [UInt32: PodID], listen: TransportAddress? = nil, tokenFiles: [PodID: String] = [:]) {
             self.socket = socket
             self.uids = uids
+            self.listen = listen
+            self.tokenFiles = tokenFiles
         }
     }
 
@@ -236,22 +243,43 @@ public struct NodeConfig: Sendable, Equatable {
         if let value = root.value("pods"), value != .null {
             guard role == .gateway else { throw root.error("pods", "only gateways (role sg) register pods") }
             var pods = try ObjectReader(value, file: file, path: root.child("pods"))
-            let socket = try pods.string("socket")
-            guard socket.hasPrefix("/"), socket.utf8.count < 108 else {
+            let socket = try pods.optionalString("socket")
+            if let socket, !socket.hasPrefix("/") || socket.utf8.count >= 108 {
                 throw pods.error("socket", "'\(socket)' must be an absolute path under 108 bytes")
             }
             var uids: [UInt32: PodID] = [:]
-            let uidsValue = try pods.required("uids")
-            guard let members = uidsValue.objectValue else { throw pods.error("uids", "expected an object of uid: pod id") }
-            for (uidText, podValue) in members.sorted(by: { $0.key < $1.key }) {
-                guard let uid = UInt32(uidText) else { throw pods.error("uids", "'\(uidText)' is not a uid") }
-                guard let podText = podValue.stringValue, let pod = try? PodID(podText) else {
-                    throw ConfigError(file: file, keyPath: "pods.uids.\(uidText)", reason: "expected a pod id")
+            if let uidsValue = pods.value("uids"), uidsValue != .null {
+                guard let members = uidsValue.objectValue else { throw pods.error("uids", "expected an object of uid: pod id") }
+                for (uidText, podValue) in members.sorted(by: { $0.key < $1.key }) {
+                    guard let uid = UInt32(uidText) else { throw pods.error("uids", "'\(uidText)' is not a uid") }
+                    guard let podText = podValue.stringValue, let pod = try? PodID(podText) else {
+                        throw ConfigError(file: file, keyPath: "pods.uids.\(uidText)", reason: "expected a pod id")
+                    }
+                    uids[uid] = pod
                 }
-                uids[uid] = pod
+            }
+            var listen: TransportAddress?
+            if let text = try pods.optionalString("listen") {
+                do { listen = try TransportAddress(parsing: text) } catch { throw pods.error("listen", error.reason) }
+            }
+            var tokenFiles: [PodID: String] = [:]
+            for (path, item) in try pods.array("tokens", required: false) {
+                var token = try ObjectReader(item, file: file, path: path)
+                let podText = try token.string("pod")
+                let pod: PodID
+                do { pod = try PodID(podText) } catch { throw token.error("pod", "\(error)") }
+                guard tokenFiles[pod] == nil else { throw token.error("pod", "a second token for '\(pod)'") }
+                tokenFiles[pod] = resolve(try token.string("token_file"))
+                try token.finish()
+            }
+            guard socket != nil || listen != nil else {
+                throw ConfigError(file: file, keyPath: "pods", reason: "needs a socket, a listen address, or both")
+            }
+            guard listen == nil || !tokenFiles.isEmpty else {
+                throw pods.error("tokens", "a TCP listener needs at least one pod token")
             }
             try pods.finish()
-            config.pods = PodAccess(socket: socket, uids: uids)
+            config.pods = PodAccess(socket: socket, uids: uids, listen: listen, tokenFiles: tokenFiles)
         }
         var keyIDs: Set<KeyID> = []
         for (path, item) in try root.array("grant_keys", required: false) {
@@ -297,7 +325,15 @@ public struct NodeConfig: Sendable, Equatable {
         if let pods {
             var uids: [String: JSONValue] = [:]
             for (uid, pod) in pods.uids { uids[String(uid)] = .string(pod.rawValue) }
-            root["pods"] = .object(["socket": .string(pods.socket), "uids": .object(uids)])
+            var podsJSON: [String: JSONValue] = ["uids": .object(uids)]
+            if let socket = pods.socket { podsJSON["socket"] = .string(socket) }
+            if let listen = pods.listen { podsJSON["listen"] = .string(listen.description) }
+            if !pods.tokenFiles.isEmpty {
+                podsJSON["tokens"] = .array(pods.tokenFiles.sorted { $0.key < $1.key }.map {
+                    .object(["pod": .string($0.key.rawValue), "token_file": .string($0.value)])
+                })
+            }
+            root["pods"] = .object(podsJSON)
         }
         if let spa {
             root["spa"] = .object(["address": .string(spa.address.description), "node_id": .string(spa.nodeID.rawValue),

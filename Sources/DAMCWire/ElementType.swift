@@ -33,6 +33,9 @@ public struct ElementType: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let weight = ElementType(rawValue: 0x21)
     public static let answerStatus = ElementType(rawValue: 0x23)
     public static let grantExpiry = ElementType(rawValue: 0x24)
+    /// A pod's shared secret on class 1 over TCP (critical: a gateway that
+    /// does not know it must not accept the message as unauthenticated).
+    public static let podToken = ElementType(rawValue: 0x25)
 
     // Class 2: SG and SR (0x30-0x5F)
     public static let role = ElementType(rawValue: 0x31)

@@ -37,6 +37,8 @@ public enum Limits {
     public static let nonceBytes: ClosedRange<Int> = 8...64
     /// Signature carried by a grant: bytes (Ed25519 uses 64).
     public static let signatureBytes: ClosedRange<Int> = 1...512
+    /// A pod token (class 1 over TCP): 16 to 256 bytes.
+    public static let podTokenBytes: ClosedRange<Int> = 16...256
     /// MAC carried by the authentication trailer: bytes (HMAC-SHA256 uses 32).
     public static let macBytes: ClosedRange<Int> = 1...64
     /// Instance reports in one telemetry message.

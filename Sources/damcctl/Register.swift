@@ -7,8 +7,14 @@ import Foundation
 /// What `register` and `withdraw` share: the gateway's pod socket and the
 /// instance.
 struct Instance: ParsableArguments {
-    @Option(name: .customLong("pod-socket"), help: "The gateway's pod socket (its config's pods.socket).")
-    var podSocket: String
+    @Option(name: .customLong("pod-socket"), help: "The gateway's pod socket (its config's pods.socket); we are known by our uid.")
+    var podSocket: String?
+
+    @Option(help: "Or the gateway's pod-facing TCP address (pods.listen), IPV4:PORT or [IPV6]:PORT, with --token-file.")
+    var gateway: String?
+
+    @Option(name: .customLong("token-file"), help: "The file holding this pod's token (with --gateway).")
+    var tokenFile: String?
 
     @Option(help: "This pod's id (the gateway checks it against our uid).")
     var pod: String
@@ -28,7 +34,22 @@ struct Instance: ParsableArguments {
         var bytes = [UInt8](repeating: 0, count: address.isIPv6 ? 16 : 4)
         _ = inet_pton(address.isIPv6 ? AF_INET6 : AF_INET, address.host, &bytes)
         let endpoint = Endpoint(address: try IPAddress(bytes: bytes), port: address.port)
-        return ServiceRegistration(socketPath: podSocket, pod: pod, prefix: prefix, endpoint: endpoint, weight: weight)
+        let target: ServiceRegistration.Gateway
+        if let podSocket {
+            target = .unix(path: podSocket)
+        } else if let gateway {
+            guard let tokenFile, let data = FileManager.default.contents(atPath: tokenFile) else {
+                throw ValidationError("--gateway needs a readable --token-file")
+            }
+            var token = [UInt8](data)
+            while let last = token.last, last == 0x0A || last == 0x0D { token.removeLast() }
+            let gatewayAddress: TransportAddress
+            do { gatewayAddress = try TransportAddress(parsing: gateway) } catch { throw ValidationError("--gateway: \(error)") }
+            target = .tcp(host: gatewayAddress.host, port: gatewayAddress.port, token: token)
+        } else {
+            throw ValidationError("say where the gateway is: --pod-socket PATH, or --gateway ADDRESS --token-file FILE")
+        }
+        return ServiceRegistration(gateway: target, pod: pod, prefix: prefix, endpoint: endpoint, weight: weight)
     }
 
     static func report(_ answer: RegistrationAnswer) throws {

@@ -1,4 +1,5 @@
 import DAMCRuntime
+import DAMCServiceKit
 import DAMCTopology
 import DAMCWire
 import Foundation
@@ -156,5 +157,73 @@ struct LifecycleTests {
         #expect(stopped?.status == 0)
         while receive() {}
         #expect(messages.contains { $0.contains("STOPPING=1") }, "got \(messages)")
+    }
+}
+
+/// Class 1 without an SPA (issue 6): pods on the Unix socket (uid) and over
+/// TCP (token); wrong identities denied; garbage counted; damcctl register.
+@Suite("Pods: class 1 registration", .serialized)
+struct PodRegistrationTests {
+    @Test("announce over the Unix socket and over TCP with a token; refusals; withdraw; malformed input")
+    func pods() throws {
+        let harness = try DaemonHarness("pods")
+        defer { harness.stopAll() }
+        let dir = harness.directory
+        try "pod2-secret-token-0123456789\n".write(toFile: "\(dir)/pod2.token", atomically: true, encoding: .utf8)
+        var config = try BadInputTests.singleLinkConfig(block: 52, harness: harness)
+        config.role = .gateway
+        config.pods = NodeConfig.PodAccess(socket: "\(dir)/pods.sock", uids: [getuid(): try PodID("pod1")],
+                                           listen: try TransportAddress(host: "127.52.0.1", port: 17500),
+                                           tokenFiles: [try PodID("pod2"): "pod2.token"])
+        try harness.write(config)
+        try harness.start("r9")
+        #expect(harness.poll { harness.request("r9", ["show", "version"]) != nil })
+        func prefixes() -> [String] {
+            (harness.request("r9", ["show", "lsdb", "--detail", "r9"])?["lsas"]?.arrayValue ?? [])
+                .flatMap { ($0["prefixes"]?.arrayValue ?? []).compactMap { $0["prefix"]?.stringValue } }.sorted()
+        }
+        let endpoint = Endpoint(address: try IPAddress(bytes: [127, 52, 0, 50]), port: 9000)
+        let local = ServiceRegistration(socketPath: "\(dir)/pods.sock", pod: try PodID("pod1"),
+                                        prefix: try ServiceName("/local"), endpoint: endpoint)
+        #expect(try local.announce().status == .granted)
+        let token = Array("pod2-secret-token-0123456789".utf8)
+        let remote = ServiceRegistration(gateway: .tcp(host: "127.52.0.1", port: 17500, token: token), pod: try PodID("pod2"),
+                                         prefix: try ServiceName("/remote"), endpoint: endpoint)
+        #expect(try remote.announce().status == .granted)
+        #expect(harness.poll { prefixes() == ["/local", "/remote"] }, "\(prefixes())")
+
+        // Wrong identities: our uid is not pod2; a wrong token; no token for pod1.
+        let liar = try ServiceRegistration(socketPath: "\(dir)/pods.sock", pod: PodID("pod2"), prefix: ServiceName("/x"), endpoint: endpoint).announce()
+        #expect(liar.status == .denied && liar.reason == .unknownPod && liar.reasonText?.contains("is pod 'pod1'") == true, "\(liar)")
+        let badToken = try ServiceRegistration(gateway: .tcp(host: "127.52.0.1", port: 17500, token: Array("wrong-token-wrong-token".utf8)),
+                                               pod: PodID("pod2"), prefix: ServiceName("/x"), endpoint: endpoint).announce()
+        #expect(badToken.status == .denied && badToken.reasonText?.contains("wrong or missing token") == true, "\(badToken)")
+        let noToken = try ServiceRegistration(gateway: .tcp(host: "127.52.0.1", port: 17500, token: token),
+                                              pod: PodID("pod1"), prefix: ServiceName("/x"), endpoint: endpoint).announce()
+        #expect(noToken.status == .denied && noToken.reasonText?.contains("no token is configured") == true, "\(noToken)")
+
+        // Garbage on the socket: that connection is dropped and counted.
+        let garbage = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        _ = try SocketAddress(unixPath: "\(dir)/pods.sock").withSockaddrForTests { connect(garbage, $0, $1) }
+        let junk = [UInt8](repeating: 0xFF, count: 32)
+        _ = send(garbage, junk, junk.count, 0)
+        #expect(harness.poll {
+            (harness.request("r9", ["show", "counters"])?["runtime"]?["pod_socket"]?["malformed"]?.integerValue ?? 0) >= 1
+        })
+        close(garbage)
+
+        // damcctl register/withdraw over the socket; then the library's withdraw.
+        let register = try harness.run("\(DaemonHarness.binaries)/damcctl", [
+            "register", "--pod-socket", "\(dir)/pods.sock", "--pod", "pod1", "--prefix", "/cli", "--endpoint", "127.52.0.50:9001"])
+        #expect(register.status == 0 && register.output.contains("granted"), "\(register.output)")
+        let refused = try harness.run("\(DaemonHarness.binaries)/damcctl", [
+            "register", "--pod-socket", "\(dir)/pods.sock", "--pod", "pod7", "--prefix", "/cli", "--endpoint", "127.52.0.50:9001"])
+        #expect(refused.status == 3 && refused.output.contains("denied"), "\(refused.output)")
+        #expect(harness.poll { prefixes() == ["/cli", "/local", "/remote"] }, "\(prefixes())")
+        #expect(try remote.withdraw().status == .granted)
+        #expect(try local.withdraw().status == .granted)
+        #expect(harness.poll { prefixes() == ["/cli"] }, "\(prefixes())")
+        let pods = harness.request("r9", ["show", "pods"])?["pods"]?.arrayValue ?? []
+        #expect(pods.first { $0["prefix"]?.stringValue == "/cli" }?["endpoints"] == .array([.string("127.52.0.50:9001")]))
     }
 }

@@ -149,12 +149,13 @@ enum Arbitrary {
 
     static func prefixAnnounce<R: RandomNumberGenerator>(_ rng: inout R) -> PrefixAnnounce {
         PrefixAnnounce(requestID: u64(&rng), pod: pod(&rng), prefix: bigName(&rng), endpoint: endpoint(&rng),
-                       weight: UInt16.random(in: 0...UInt16.max, using: &rng), extensions: extensions(&rng))
+                       weight: UInt16.random(in: 0...UInt16.max, using: &rng),
+                       token: optional(&rng) { bytes(Limits.podTokenBytes, &$0) }, extensions: extensions(&rng))
     }
 
     static func prefixWithdraw<R: RandomNumberGenerator>(_ rng: inout R) -> PrefixWithdraw {
         PrefixWithdraw(requestID: u64(&rng), pod: pod(&rng), prefix: name(&rng), endpoint: endpoint(&rng),
-                       extensions: extensions(&rng))
+                       token: optional(&rng) { bytes(Limits.podTokenBytes, &$0) }, extensions: extensions(&rng))
     }
 
     static func prefixAnswer<R: RandomNumberGenerator>(_ rng: inout R) -> PrefixAnswer {

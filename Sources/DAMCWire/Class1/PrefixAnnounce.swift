@@ -6,7 +6,7 @@ public struct PrefixAnnounce: WireMessage {
     public static let context: StaticString = "PrefixAnnounce"
     public static let schema: [FieldSpec] = [
         .required(.requestID), .required(.podID), .required(.name),
-        .required(.endpoint), .required(.weight),
+        .required(.endpoint), .required(.weight), .optional(.podToken),
     ]
 
     /// Chosen by the pod; echoed in the answer.
@@ -17,11 +17,15 @@ public struct PrefixAnnounce: WireMessage {
     public var endpoint: Endpoint
     /// Relative load-balancing weight among instances of the prefix; 0 drains.
     public var weight: UInt16
+    /// The pod's token when it talks to the gateway over TCP (a Unix
+    /// socket identifies the pod by its uid instead).
+    public var token: [UInt8]?
     /// Unknown non-critical elements, kept verbatim.
     public var extensions: [RawElement]
 
     public init(requestID: UInt64, pod: PodID, prefix: ServiceName, endpoint: Endpoint,
-                weight: UInt16, extensions: [RawElement] = []) {
+                weight: UInt16, token: [UInt8]? = nil, extensions: [RawElement] = []) {
+        self.token = token
         self.requestID = requestID
         self.pod = pod
         self.prefix = prefix
@@ -36,6 +40,7 @@ public struct PrefixAnnounce: WireMessage {
         prefix = try fields.element(.name)
         endpoint = try fields.element(.endpoint)
         weight = UInt16(try fields.integer(.weight, max: UInt64(UInt16.max)))
+        token = fields.range(.podToken) == nil ? nil : try fields.data(.podToken, length: Limits.podTokenBytes)
         extensions = fields.unknown
     }
 
@@ -45,6 +50,7 @@ public struct PrefixAnnounce: WireMessage {
         writer.write(.name, element: prefix)
         writer.write(.endpoint, element: endpoint)
         writer.write(.weight, integer: UInt64(weight))
+        if let token { writer.write(.podToken, bytes: token) }
         writer.write(extensions)
     }
 }

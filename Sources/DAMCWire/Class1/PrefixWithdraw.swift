@@ -4,7 +4,7 @@ public struct PrefixWithdraw: WireMessage {
     public static let messageType = MessageType.prefixWithdraw
     public static let context: StaticString = "PrefixWithdraw"
     public static let schema: [FieldSpec] = [
-        .required(.requestID), .required(.podID), .required(.name), .required(.endpoint),
+        .required(.requestID), .required(.podID), .required(.name), .required(.endpoint), .optional(.podToken),
     ]
 
     public var requestID: UInt64
@@ -12,11 +12,14 @@ public struct PrefixWithdraw: WireMessage {
     public var prefix: ServiceName
     /// The instance being withdrawn (a pod may run several).
     public var endpoint: Endpoint
+    /// The pod's token over TCP (as in `PrefixAnnounce`).
+    public var token: [UInt8]?
     /// Unknown non-critical elements, kept verbatim.
     public var extensions: [RawElement]
 
-    public init(requestID: UInt64, pod: PodID, prefix: ServiceName, endpoint: Endpoint,
+    public init(requestID: UInt64, pod: PodID, prefix: ServiceName, endpoint: Endpoint, token: [UInt8]? = nil,
                 extensions: [RawElement] = []) {
+        self.token = token
         self.requestID = requestID
         self.pod = pod
         self.prefix = prefix
@@ -29,6 +32,7 @@ public struct PrefixWithdraw: WireMessage {
         pod = try fields.identifier(.podID)
         prefix = try fields.element(.name)
         endpoint = try fields.element(.endpoint)
+        token = fields.range(.podToken) == nil ? nil : try fields.data(.podToken, length: Limits.podTokenBytes)
         extensions = fields.unknown
     }
 
@@ -37,6 +41,7 @@ public struct PrefixWithdraw: WireMessage {
         writer.write(.podID, identifier: pod)
         writer.write(.name, element: prefix)
         writer.write(.endpoint, element: endpoint)
+        if let token { writer.write(.podToken, bytes: token) }
         writer.write(extensions)
     }
 }
