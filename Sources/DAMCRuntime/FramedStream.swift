@@ -10,16 +10,17 @@ public final class FramedStream {
     public let fd: Int32
     private let loop: EventLoop
     private var registration: EventLoop.Registration?
-    private var input: [UInt8] = []
+    private var frames: FrameBuffer
     private var output: [UInt8] = []
     public private(set) var closed = false
     public var onMessage: ((DAMCMessage) -> Void)?
     public var onClose: ((String) -> Void)?
-    private let maxFrame = 64 * 1024
 
+    /// Class 1 messages are small: a frame over 64 KiB closes the stream.
     public init(fd: Int32, loop: EventLoop) throws(SystemError) {
         self.fd = fd
         self.loop = loop
+        frames = FrameBuffer(maxFrame: 64 * 1024)
         registration = try loop.register(fd) { [weak self] events in self?.service(events) }
     }
 
@@ -38,7 +39,7 @@ public final class FramedStream {
             var buffer = [UInt8](repeating: 0, count: 16 * 1024)
             while !closed {
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if count > 0 { input += buffer[0..<count]; deliver(); continue }
+                if count > 0 { frames.append(buffer[0..<count]); deliver(); continue }
                 if count == 0 { shutdown(reason: "closed by peer"); return }
                 if errno == EAGAIN || errno == EINTR { break }
                 shutdown(reason: "read failed: \(SystemError("read").description)")
@@ -50,21 +51,10 @@ public final class FramedStream {
 
     private func deliver() {
         while !closed {
-            let length: Int?
-            do { length = try DAMCMessage.frameLength(of: input) } catch {
-                shutdown(reason: "malformed frame: \(error)")
-                return
-            }
-            guard let length else {
-                if input.count > maxFrame { shutdown(reason: "frame over \(maxFrame) bytes") }
-                return
-            }
-            guard length <= maxFrame else { shutdown(reason: "frame of \(length) bytes"); return }
-            let frame = Array(input[0..<length])
-            input.removeFirst(length)
-            do { onMessage?(try DAMCMessage.decode(frame)) } catch {
-                shutdown(reason: "malformed message: \(error)")
-                return
+            switch frames.next() {
+            case let .success(message?): onMessage?(message)
+            case .success(nil): return
+            case let .failure(error): shutdown(reason: error.reason); return
             }
         }
     }

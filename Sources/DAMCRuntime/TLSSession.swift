@@ -17,7 +17,7 @@ public final class TLSSession {
     private let ssl: OpaquePointer
     private let loop: EventLoop
     private var registration: EventLoop.Registration?
-    private var input: [UInt8] = []
+    private var frames: FrameBuffer
     private var output: [UInt8] = []
     public private(set) var established = false
     public private(set) var closed = false
@@ -26,7 +26,6 @@ public final class TLSSession {
     public var onEstablished: (() -> Void)?
     public var onMessage: ((DAMCMessage) -> Void)?
     public var onClose: ((String) -> Void)?
-    private let maxFrame = 1 << 20
 
     /// Wraps a connected (or connecting) socket. A client names the peer
     /// it expects (`expectedPeer`, checked against the certificate).
@@ -38,6 +37,7 @@ public final class TLSSession {
         self.fd = fd
         self.ssl = ssl
         self.loop = loop
+        frames = FrameBuffer(maxFrame: 1 << 20)
         SSL_set_fd(ssl, fd)
         if context.role == .server { SSL_set_accept_state(ssl) } else { SSL_set_connect_state(ssl) }
         if let expectedPeer { _ = SSL_set1_host(ssl, expectedPeer) }
@@ -102,7 +102,7 @@ public final class TLSSession {
         while !closed {
             let count = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
             if count > 0 {
-                input += buffer[0..<Int(count)]
+                frames.append(buffer[0..<Int(count)])
                 deliverFrames()
                 continue
             }
@@ -116,23 +116,10 @@ public final class TLSSession {
 
     private func deliverFrames() {
         while !closed {
-            let length: Int?
-            do { length = try DAMCMessage.frameLength(of: input) } catch {
-                shutdown(reason: "malformed frame: \(error)")
-                return
-            }
-            guard let length else {
-                if input.count > maxFrame { shutdown(reason: "frame over \(maxFrame) bytes") }
-                return
-            }
-            guard length <= maxFrame else { shutdown(reason: "frame of \(length) bytes"); return }
-            let frame = Array(input[0..<length])
-            input.removeFirst(length)
-            do {
-                onMessage?(try DAMCMessage.decode(frame))
-            } catch {
-                shutdown(reason: "malformed message: \(error)")
-                return
+            switch frames.next() {
+            case let .success(message?): onMessage?(message)
+            case .success(nil): return
+            case let .failure(error): shutdown(reason: error.reason); return
             }
         }
     }

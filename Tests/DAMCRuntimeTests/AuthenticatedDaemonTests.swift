@@ -106,16 +106,7 @@ struct AuthenticatedDaemonTests {
         try "not a pem".write(toFile: "\(harness.directory)/bad.pub", atomically: true, encoding: .utf8)
         func check(_ config: NodeConfig) throws -> (Int32, String) {
             try harness.write(config)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "\(DaemonHarness.binaries)/damc-sr")
-            process.arguments = ["--config", harness.configPath("r9"), "--check-config"]
-            let pipe = Pipe()
-            process.standardError = pipe
-            process.standardOutput = pipe
-            try process.run()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            return try harness.run("\(DaemonHarness.binaries)/damc-sr", ["--config", harness.configPath("r9"), "--check-config"])
         }
         config.authenticationKeys = [NodeConfig.AuthenticationKey(number: 1, secretFile: "absent")]
         var (status, text) = try check(config)

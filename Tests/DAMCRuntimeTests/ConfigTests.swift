@@ -106,16 +106,7 @@ struct ConfigTests {
         try Self.valid.replacingOccurrences(of: "\"cost\": 10", with: "\"cost\": -3")
             .write(toFile: bad, atomically: true, encoding: .utf8)
         func run(_ program: String, _ file: String) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "\(DaemonHarness.binaries)/\(program)")
-            process.arguments = ["--config", file, "--check-config"]
-            let pipe = Pipe()
-            process.standardError = pipe
-            process.standardOutput = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, output)
+            try harness.run("\(DaemonHarness.binaries)/\(program)", ["--config", file, "--check-config"])
         }
         let (okStatus, okText) = try run("damc-sr", good)
         #expect(okStatus == 0)

@@ -1,0 +1,35 @@
+import DAMCWire
+
+/// Bytes received on a stream, cut into DAMC messages by their own TLV
+/// length (docs/wire.md §2). Shared by the plain and the TLS streams.
+struct FrameBuffer {
+    private var input: [UInt8] = []
+    let maxFrame: Int
+
+    init(maxFrame: Int) { self.maxFrame = maxFrame }
+
+    mutating func append(_ bytes: ArraySlice<UInt8>) { input += bytes }
+
+    /// The next whole message, nil if more bytes are needed, or the reason
+    /// the stream must be dropped.
+    mutating func next() -> Result<DAMCMessage?, FrameError> {
+        let length: Int?
+        do { length = try DAMCMessage.frameLength(of: input) } catch {
+            return .failure(FrameError(reason: "malformed frame: \(error)"))
+        }
+        guard let length else {
+            return input.count > maxFrame ? .failure(FrameError(reason: "frame over \(maxFrame) bytes")) : .success(nil)
+        }
+        guard length <= maxFrame else { return .failure(FrameError(reason: "frame of \(length) bytes")) }
+        let frame = Array(input[0..<length])
+        input.removeFirst(length)
+        do { return .success(try DAMCMessage.decode(frame)) } catch {
+            return .failure(FrameError(reason: "malformed message: \(error)"))
+        }
+    }
+}
+
+/// Why a stream's framing failed (the stream is then closed).
+struct FrameError: Error {
+    var reason: String
+}
