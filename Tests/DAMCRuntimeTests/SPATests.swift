@@ -38,7 +38,7 @@ struct SPATests {
                             tls: TLSFiles(certificateFile: "\(dir)/pki/spa.crt", privateKeyFile: "\(dir)/pki/spa.key", caFile: "\(dir)/pki/ca.crt"),
                             signingKeyID: try KeyID("spa1"), signingKeyFile: "\(dir)/grant.key", policyFile: "\(dir)/policy.json")
         spa.managementSocket = "\(harness.socketDirectory)/spa.sock"
-        spa.grantLifetimeS = 12
+        spa.grantLifetimeS = 20
         try spa.jsonText().write(toFile: harness.configPath("spa"), atomically: true, encoding: .utf8)
         let check = try harness.run("\(DaemonHarness.binaries)/damc-spa", ["--config", harness.configPath("spa"), "--check-config"])
         #expect(check.status == 0, "\(check.output)")
