@@ -145,21 +145,28 @@ extension RoutingDaemon {
         }
     }
 
-    /// Final answers for pods waiting on the SPA.
+    /// Final answers for pods waiting on the SPA. The list is taken out
+    /// first: sending to a pod that has gone away closes its stream, whose
+    /// close handler edits the list.
     func answerPodWaiters() {
         guard let spaClient else { return }
-        podWaiters.removeAll { waiter in
+        let waiting = podWaiters
+        podWaiters = []
+        var still: [(stream: FramedStream, requestID: UInt64, prefix: ServiceName, pod: PodID)] = []
+        for waiter in waiting where !waiter.stream.closed {
             let status: (AnswerStatus, ReasonCode?, String?, UInt64?)
             switch spaClient.status(prefix: waiter.prefix, pod: waiter.pod) {
             case let .granted(grant)?: status = (.granted, nil, nil, grant.notAfter)
             case let .denied(reason)?: status = (.denied, .notAuthorized, reason, nil)
             case let .revoked(reason)?: status = (.denied, .revoked, reason, nil)
-            default: return false
+            default:
+                still.append(waiter)
+                continue
             }
             waiter.stream.send(.prefixAnswer(PrefixAnswer(requestID: waiter.requestID, prefix: waiter.prefix, status: status.0,
                                                           reason: status.1, reasonText: status.2, grantExpiry: status.3)))
-            return true
         }
+        podWaiters = still.filter { !$0.stream.closed } + podWaiters
     }
 
     /// The configured services and the pods' registrations (one service per
