@@ -118,12 +118,32 @@ struct SPATests {
         #expect(try items.withdraw().status == .granted)
         #expect(harness.poll { fib("sr1") == ["/shop/cart", "/shop/pay"] }, "sr1 \(fib("sr1") ?? [])")
 
+        // Every reply of the SPA and of a gateway's SPA commands matches docs/schemas/management.json.
+        let replies: [(String, String, [String])] = [
+            ("spa show grants", "spa", ["show", "grants"]), ("spa show sessions", "spa", ["show", "sessions"]),
+            ("spa show counters", "spa", ["show", "counters"]), ("spa show version", "spa", ["show", "version"]),
+            ("show pods", "sg1", ["show", "pods"]), ("show grants", "sg1", ["show", "grants"]),
+            ("show counters", "sg1", ["show", "counters"]), ("show counters", "sr1", ["show", "counters"]),
+        ]
+        for (schemaName, node, args) in replies {
+            guard let reply = harness.request(node, args), let schema = SchemaValidator.schema(for: schemaName) else {
+                Issue.record("no reply or schema for \(node) \(args)")
+                continue
+            }
+            let problems = SchemaValidator.validate(reply, schema)
+            #expect(problems.isEmpty, "\(node) \(args.joined(separator: " ")): \(problems)")
+        }
+        #expect(harness.request("sg1", ["show", "grants"])?["grants"]?.arrayValue?.count == 1)
+
         // Revoke /shop/pay on the SPA: sg2 withdraws it, every FIB loses it.
         let grants = harness.request("spa", ["show", "grants"])?["grants"]?.arrayValue ?? []
         let pay = grants.first { $0["prefix"]?.stringValue == "/shop/pay" }?["serial"]?.integerValue
         #expect(pay != nil, "\(grants)")
         let revoked = harness.request("spa", ["revoke", String(pay ?? 0)])
         #expect(revoked?["delivered"] == .bool(true))
+        if let revoked, let schema = SchemaValidator.schema(for: "spa revoke") {
+            #expect(SchemaValidator.validate(revoked, schema).isEmpty)
+        }
         #expect(harness.poll { fib("sr1") == ["/shop/cart"] && fib("sg1") == ["/shop/cart"] }, "sr1 \(fib("sr1") ?? [])")
         #expect(pods("sg2")["/shop/pay"]?["status"]?.stringValue == "revoked")
 
