@@ -261,7 +261,11 @@ public struct NameTable: Sendable {
     /// Returns the previous value.
     @discardableResult
     public mutating func set(_ value: Value, for name: ServiceName) -> Value? {
-        if let slot = slot(for: name.storage) {
+        let hash = name.storage.withUnsafeBytes { Self.hash($0) }
+        let existing = name.storage.withUnsafeBytes { storage in
+            withView { $0.find(hash: hash, storage.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, length: storage.count) }
+        }
+        if let slot = existing {
             let old = withView { $0.value(slot) }
             withMutableSlots {
                 $0.storeBytes(of: value.littleEndian, toByteOffset: slot * Self.slotBytes + 8, as: UInt32.self)
@@ -272,7 +276,7 @@ public struct NameTable: Sendable {
         // full, so it doubles at most once per 3/8 growth.
         if (usedSlots + 1) * 4 > capacity * 3 { rehash(entries: count + 1) }
         name.storage.withUnsafeBytes { storage in
-            insert(hash: Self.hash(storage), value: value, storage: storage, components: name.count)
+            insert(hash: hash, value: value, storage: storage, components: name.count)
         }
         count += 1
         lengthCounts[name.count] += 1

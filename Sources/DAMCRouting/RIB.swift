@@ -42,13 +42,16 @@ public struct RIB: Sendable, Equatable {
             let hops: [NextHop] = key.origin == selfID ? [.local] : (spf.nextHops[key.origin] ?? [])
             if hops.isEmpty { continue }
             let origins = [key.origin]   // shared by every route of this LSA until one changes
-            for prefix in prefixes {
-                if let accept, !accept(prefix, key.origin) {
+            // By index: iterating the entries would copy each (its grant and
+            // extensions included) only to read two fields.
+            for position in prefixes.indices {
+                if let accept, !accept(prefixes[position], key.origin) {
                     refused += 1
                     continue
                 }
-                let cost = distance + UInt64(prefix.metric)
-                if let index = routes.index(forKey: prefix.prefix) {
+                let cost = distance + UInt64(prefixes[position].metric)
+                let name = prefixes[position].prefix
+                if let index = routes.index(forKey: name) {
                     let current = routes.values[index]
                     if cost < current.cost {
                         routes.values[index] = RIBEntry(cost: cost, nextHops: hops, origins: origins)
@@ -58,7 +61,7 @@ public struct RIB: Sendable, Equatable {
                         routes.values[index].origins.sort()
                     }
                 } else {
-                    routes[prefix.prefix] = RIBEntry(cost: cost, nextHops: hops, origins: origins)
+                    routes[name] = RIBEntry(cost: cost, nextHops: hops, origins: origins)
                 }
             }
         }
