@@ -51,8 +51,17 @@ extension RoutingDaemon {
     /// A pod's identity: the uid of a Unix peer, or a token over TCP.
     enum PodPeer { case uid(UInt32), tcp }
 
+    /// At most this many pod connections at once (each announce is one
+    /// short exchange; a waiting pod holds one until its final answer).
+    static let maxPodConnections = 256
+
     private func acceptPods(_ listener: Int32, tcp: Bool) {
         while let fd = TCPSocket.accept(listener) {
+            guard podStreams.count < Self.maxPodConnections else {
+                podCounters["refused_connections", default: 0] += 1
+                close(fd)
+                continue
+            }
             var uid: UInt32 = 0
             guard tcp || damc_peer_uid(fd, &uid) == 0, let stream = try? FramedStream(fd: fd, loop: loop) else {
                 close(fd)

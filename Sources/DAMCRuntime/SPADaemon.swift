@@ -121,8 +121,18 @@ public final class SPADaemon {
         loop.schedule(after: interval) { [unowned self] in watchdog(every: interval) }
     }
 
+    /// At most this many sessions; a handshake must finish within
+    /// `handshakeTimeout` (a peer that connects and stalls is dropped).
+    static let maxSessions = 1024
+    static let handshakeTimeout: Duration = .seconds(10)
+
     private func acceptAll() {
         while let fd = TCPSocket.accept(listener) {
+            guard sessions.count < Self.maxSessions else {
+                count("sessions_refused")
+                close(fd)
+                continue
+            }
             let session: TLSSession
             do { session = try TLSSession(fd: fd, context: tls, loop: loop) } catch {
                 count("sessions_failed")
@@ -130,6 +140,12 @@ public final class SPADaemon {
             }
             let id = ObjectIdentifier(session)
             sessions[id] = session
+            loop.schedule(after: Self.handshakeTimeout) { [weak self, weak session] in
+                guard let self, let session, !session.established, !session.closed else { return }
+                count("handshakes_timed_out")
+                session.close()
+                sessions.removeValue(forKey: id)
+            }
             session.onEstablished = { [unowned self, unowned session] in
                 count("sessions_established")
                 guard let name = session.peerName, let gateway = try? NodeID(name) else {
