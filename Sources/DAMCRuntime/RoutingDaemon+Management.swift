@@ -222,6 +222,11 @@ extension RoutingDaemon {
             "role": .string(config.role.description),
             "uptime_s": .int((now.nanoseconds - startedAt) / 1_000_000_000),
             "config": .string(configPath),
+            // The key chain in force (numbers only, never secrets).
+            "authentication": .object([
+                "send_key": security.keyChain?.sendKey.map { .int($0) } ?? .null,
+                "accept_keys": .array((security.keyChain?.keys.values.filter(\.accept).map(\.number).sorted() ?? []).map { .int($0) }),
+            ]),
             // The engine's effective timers (after any reload).
             "timers": .object([
                 "hello_ms": .int(node.config.helloInterval.nanoseconds / 1_000_000),

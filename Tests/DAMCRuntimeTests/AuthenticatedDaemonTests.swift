@@ -122,3 +122,64 @@ struct AuthenticatedDaemonTests {
         #expect(status == 2 && text.contains("grant_keys[0].public_key_file"), "\(text)")
     }
 }
+
+/// Key roll-over between two daemons by SIGHUP, in RFC 8177's three
+/// steps, with no adjacency flap and no packet refused (issue 6).
+@Suite("Key roll-over between daemons", .serialized)
+struct KeyRollOverTests {
+    @Test("add accept-only, switch send, remove old: the adjacency never goes down")
+    func rollOver() throws {
+        let harness = try DaemonHarness("rollover")
+        defer { harness.stopAll() }
+        let dir = harness.directory
+        try "first-secret-0123456789abcdef\n".write(toFile: "\(dir)/key1", atomically: true, encoding: .utf8)
+        try "second-secret-0123456789abcdef\n".write(toFile: "\(dir)/key2", atomically: true, encoding: .utf8)
+        let topology = Topology(name: "pair", nodes: [.init(id: try NodeID("r1"), role: .router), .init(id: try NodeID("r2"), role: .router)],
+                                links: [.init(a: try NodeID("r1"), b: try NodeID("r2"))])
+        try harness.render(topology, nodes: ["r1", "r2"], block: 53)
+        func setKeys(_ keys: [NodeConfig.AuthenticationKey]) throws {
+            for node in ["r1", "r2"] {
+                var config = harness.configs[node]!
+                config.authenticationKeys = keys
+                try harness.write(config)
+            }
+        }
+        func counter(_ node: String, _ group: String, _ name: String) -> Int64 {
+            harness.request(node, ["show", "counters"])?[group]?[name]?.integerValue ?? -1
+        }
+        func up(_ node: String) -> Bool {
+            harness.request(node, ["show", "neighbors"])?["neighbors"]?.arrayValue?.first?["state"]?.stringValue == "up"
+        }
+        try setKeys([.init(number: 1, secretFile: "key1")])
+        try harness.start("r1")
+        try harness.start("r2")
+        #expect(harness.poll { up("r1") && up("r2") })
+        let steps: [[NodeConfig.AuthenticationKey]] = [
+            [.init(number: 1, secretFile: "key1"), .init(number: 2, secretFile: "key2", send: false)],
+            [.init(number: 1, secretFile: "key1", send: false), .init(number: 2, secretFile: "key2")],
+            [.init(number: 2, secretFile: "key2")],
+        ]
+        for (index, keys) in steps.enumerated() {
+            try setKeys(keys)
+            // One node after the other, as an operator would.
+            for node in ["r1", "r2"] {
+                harness.signal(node, SIGHUP, wait: false)
+                #expect(harness.poll { counter(node, "runtime", "reloads") == Int64(index + 1) })
+                // The chain in force is the new one.
+                let authentication = harness.request(node, ["show", "version"])?["authentication"]
+                #expect(authentication?["send_key"]?.integerValue == Int64(keys.first { $0.send }!.number))
+                #expect(authentication?["accept_keys"] == .array(keys.map { .integer(Int64($0.number)) }))
+            }
+            // Let hellos flow under the new keys for a few dead intervals (bounded poll on the hello counter).
+            let hellos = counter("r2", "routing", "hellos_received")
+            #expect(harness.poll { counter("r2", "routing", "hellos_received") >= hellos + 10 })
+        }
+        for node in ["r1", "r2"] {
+            #expect(up(node))
+            #expect(counter(node, "routing", "adjacencies_down") == 0)
+            #expect(counter(node, "routing", "auth_bad_mac") == 0)
+            #expect(counter(node, "routing", "auth_unknown_key") == 0)
+            #expect(counter(node, "routing", "auth_replays") == 0)
+        }
+    }
+}
