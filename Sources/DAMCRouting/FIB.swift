@@ -86,6 +86,12 @@ public struct FIB: Sendable {
         table.longestPrefixMatchLength(name).map { sets[Int($0.value)] }
     }
 
+    /// Next hops of the longest match of each name, for a batch (see
+    /// `NameTable.longestPrefixMatchLengths`).
+    public func lookupNextHops(batch names: ArraySlice<ServiceName>) -> [[NextHop]?] {
+        table.longestPrefixMatchLengths(names).map { $0.map { sets[Int($0.value)] } }
+    }
+
     /// Every entry in name order.
     public var entries: [(ServiceName, [NextHop])] {
         table.sorted.map { ($0.0, sets[Int($0.1)]) }

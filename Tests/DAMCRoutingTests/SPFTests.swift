@@ -162,6 +162,9 @@ struct SPFTests {
         })
         func check(_ fib: FIB, _ reference: [ServiceName: [NextHop]]) {
             #expect(fib.count == reference.count)
+            // The batched lookup answers exactly as one lookup per name.
+            let probes = names.prefix(300).map { try! $0.appending(Array("y".utf8)) } + [.make("/nothing/here")]
+            #expect(fib.lookupNextHops(batch: probes[...]) == probes.map { fib.lookupNextHops($0) })
             for name in names.prefix(300) {
                 let probe = try! name.appending(Array("x".utf8))
                 var expected: ServiceName? = nil
