@@ -232,26 +232,32 @@ struct SPFTests {
 
     @Test("SPF throttle follows RFC 8405: initial, short, long, back to quiet")
     func throttle() {
+        // Virtual instants: the state machine is fed times, it reads no clock.
+        // Each check is of the deadline it computes from its configuration.
         var throttle = SPFThrottle()
-        let t0 = Instant.zero
-        throttle.event(now: t0)
+        let delays = throttle.configuration
+        let first = Instant.zero
+        throttle.event(now: first)
         #expect(throttle.state == .shortWait)
-        #expect(throttle.spfDue == t0 + throttle.configuration.initialDelay)
-        var ran = throttle.expire(now: t0 + .milliseconds(50))
+        #expect(throttle.spfDue == first + delays.initialDelay)
+        var ran = throttle.expire(now: first + delays.initialDelay)
         #expect(ran)
-        throttle.event(now: t0 + .milliseconds(100))
-        #expect(throttle.spfDue == t0 + .milliseconds(100) + throttle.configuration.shortDelay)
-        ran = throttle.expire(now: t0 + .milliseconds(300))
+        let second = first + .milliseconds(100)
+        throttle.event(now: second)
+        #expect(throttle.spfDue == second + delays.shortDelay)
+        ran = throttle.expire(now: second + delays.shortDelay)
         #expect(ran)
-        _ = throttle.expire(now: t0 + .milliseconds(500))            // time to learn ends
+        _ = throttle.expire(now: first + delays.timeToLearn)          // time to learn ends
         #expect(throttle.state == .longWait)
-        throttle.event(now: t0 + .seconds(1))
-        #expect(throttle.spfDue == t0 + .seconds(1) + throttle.configuration.longDelay)
-        ran = throttle.expire(now: t0 + .seconds(6))
+        let third = first + .seconds(1)
+        throttle.event(now: third)
+        #expect(throttle.spfDue == third + delays.longDelay)
+        ran = throttle.expire(now: third + delays.longDelay)
         #expect(ran)
-        _ = throttle.expire(now: t0 + .seconds(11))                   // hold-down over
+        _ = throttle.expire(now: third + delays.longDelay + delays.holdDown)   // hold-down over
         #expect(throttle.state == .quiet)
-        throttle.event(now: t0 + .seconds(20))
-        #expect(throttle.spfDue == t0 + .seconds(20) + throttle.configuration.initialDelay)
+        let fourth = first + .seconds(20)
+        throttle.event(now: fourth)
+        #expect(throttle.spfDue == fourth + delays.initialDelay)
     }
 }

@@ -1,3 +1,4 @@
+import CLinuxEvents
 import DAMCRuntime
 import DAMCTopology
 import DAMCWire
@@ -23,10 +24,15 @@ final class DaemonHarness: @unchecked Sendable {
         return executable.deletingLastPathComponent().path
     }()
 
+    /// inotify on the directory: daemons' logs and sockets live there, so
+    /// a poll re-checks as soon as one of them does something.
+    private var activity: Int32 = -1
+
     init(_ name: String) throws {
         var template = Array("/tmp/damc-\(name)-XXXXXX".utf8CString)
         guard let path = mkdtemp(&template) else { throw SystemError("mkdtemp") }
         directory = String(cString: path)
+        activity = damc_watch_directory(directory)
     }
 
     deinit { stopAll() }
@@ -126,18 +132,22 @@ final class DaemonHarness: @unchecked Sendable {
         }
     }
 
-    /// Polls `condition` every 50 ms for at most `timeout` (a bounded
-    /// wait, not a sleep that hopes).
-    func poll(timeout: Duration = .seconds(30), _ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + timeout
+    /// Checks `condition` until it holds, for at most `bound` (a bounded
+    /// poll: never a fixed sleep). Between checks it waits for activity in
+    /// the directory (a daemon logging, a socket appearing), at most 50 ms.
+    /// The bound is generous so that a loaded CI machine never fails a
+    /// test that would pass; nothing measures how long it took.
+    func poll(bound: Duration = .seconds(60), _ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + bound
         while ContinuousClock.now < deadline {
             if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
+            damc_wait_readable(activity, 50)
         }
         return condition()
     }
 
     func stopAll() {
+        if activity >= 0 { close(activity); activity = -1 }
         for (_, process) in processes where process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -37,4 +37,12 @@ int damc_exit_with_parent(int signal);
 /// struct ucred needs _GNU_SOURCE). Returns 0 on success.
 int damc_peer_uid(int fd, unsigned int *uid);
 
+/// An inotify descriptor (non-blocking) that becomes readable when a file
+/// in `directory` is created, written or closed; -1 on failure. Tests wait
+/// on it between checks, so they react to daemons' activity at once.
+int damc_watch_directory(const char *directory);
+
+/// Waits until `fd` is readable or `milliseconds` pass, then drains it.
+void damc_wait_readable(int fd, int milliseconds);
+
 #endif
