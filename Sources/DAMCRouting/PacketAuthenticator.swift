@@ -50,7 +50,9 @@ extension RoutingNode {
     /// Encodes `message`, signed with the send key when authentication is
     /// configured.
     mutating func encodeAuthenticated(_ message: some WireMessage) -> [UInt8] {
-        guard var signed = message as? any AuthenticatedMessage, let trailer = nextTrailer() else {
+        // Without a send key, no dynamic cast on the way out.
+        guard config.authenticator?.sendKey != nil, var signed = message as? any AuthenticatedMessage,
+              let trailer = nextTrailer() else {
             return message.encode()
         }
         signed.trailer = trailer

@@ -1,4 +1,5 @@
 import CLinuxEvents
+import DAMCRouting
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -112,7 +113,7 @@ public final class EventLoop {
     /// Runs `handler` once after `delay`.
     @discardableResult
     public func schedule(after delay: Duration, _ handler: @escaping () -> Void) -> Timer {
-        schedule(at: MonotonicClock.now() + delay.nanosecondsValue, handler)
+        schedule(at: MonotonicClock.now() + delay.nanoseconds, handler)
     }
 
     public func cancel(_ timer: Timer) { timers.removeValue(forKey: timer.id) }
@@ -214,15 +215,5 @@ public final class EventLoop {
             }
             for item in work { item() }
         }
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds (saturating), without depending on DAMCRouting.
-    var nanosecondsValue: Int64 {
-        let (seconds, attoseconds) = components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return product + attoseconds / 1_000_000_000
     }
 }

@@ -29,6 +29,21 @@ struct FrameBuffer {
     }
 }
 
+extension FrameBuffer {
+    /// Hands every whole message to `handler` while `open()` holds (a
+    /// handler may close the stream); returns why the stream must close.
+    mutating func drain(while open: () -> Bool, _ handler: (DAMCMessage) -> Void) -> FrameError? {
+        while open() {
+            switch next() {
+            case let .success(message?): handler(message)
+            case .success(nil): return nil
+            case let .failure(error): return error
+            }
+        }
+        return nil
+    }
+}
+
 /// Why a stream's framing failed (the stream is then closed).
 struct FrameError: Error {
     var reason: String

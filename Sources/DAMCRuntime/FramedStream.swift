@@ -50,13 +50,7 @@ public final class FramedStream {
     }
 
     private func deliver() {
-        while !closed {
-            switch frames.next() {
-            case let .success(message?): onMessage?(message)
-            case .success(nil): return
-            case let .failure(error): shutdown(reason: error.reason); return
-            }
-        }
+        if let error = frames.drain(while: { !closed }, { onMessage?($0) }) { shutdown(reason: error.reason) }
     }
 
     private func flush() {

@@ -204,13 +204,7 @@ extension RoutingDaemon {
 
     /// The grants this gateway holds and advertises.
     func showGrants() -> JSONValue {
-        let rows = (spaClient?.grantedEntries ?? []).compactMap { entry -> JSONValue? in
-            guard let grant = entry.grant else { return nil }
-            return .object(["serial": .int(grant.serial), "prefix": .string(grant.prefix.description),
-                            "gateway": .string(grant.gateway.rawValue), "pod": .string(grant.pod.rawValue),
-                            "not_before": .int(grant.notBefore), "not_after": .int(grant.notAfter),
-                            "key_id": .string(grant.keyID.rawValue)])
-        }
+        let rows = (spaClient?.grantedEntries ?? []).compactMap { $0.grant?.managementJSON }
         return envelope(["grants": .array(rows)])
     }
 

@@ -107,14 +107,17 @@ extension RoutingDaemon {
             stream.send(.prefixAnswer(PrefixAnswer(requestID: requestID, prefix: prefix, status: status, reason: reason,
                                                    reasonText: text, grantExpiry: expiry)))
         }
+        /// Denies and counts a message from a peer that may not speak for `pod`.
+        func refused(_ pod: PodID, _ token: [UInt8]?, _ requestID: UInt64, _ prefix: ServiceName) -> Bool {
+            guard let refusal = podRefusal(peer, claims: pod, token: token) else { return false }
+            podCounters["refused", default: 0] += 1
+            answer(requestID, prefix, .denied, .unknownPod, refusal)
+            return true
+        }
         switch message {
         case let .prefixAnnounce(announce):
             podCounters["announces", default: 0] += 1
-            if let refusal = podRefusal(peer, claims: announce.pod, token: announce.token) {
-                podCounters["refused", default: 0] += 1
-                answer(announce.requestID, announce.prefix, .denied, .unknownPod, refusal)
-                return
-            }
+            if refused(announce.pod, announce.token, announce.requestID, announce.prefix) { return }
             let pod = announce.pod
             let registration = PodRegistration(pod: pod, prefix: announce.prefix, endpoint: announce.endpoint,
                                                weight: announce.weight, uid: uid)
@@ -126,22 +129,16 @@ extension RoutingDaemon {
                 answer(announce.requestID, announce.prefix, .granted)
                 return
             }
-            switch spaClient.status(prefix: announce.prefix, pod: pod) {
-            case let .granted(grant)?: answer(announce.requestID, announce.prefix, .granted, expiry: grant.notAfter)
-            case let .denied(reason)?: answer(announce.requestID, announce.prefix, .denied, .notAuthorized, reason)
-            case let .revoked(reason)?: answer(announce.requestID, announce.prefix, .denied, .revoked, reason)
-            default:
+            if let final = finalAnswer(prefix: announce.prefix, pod: pod) {
+                answer(announce.requestID, announce.prefix, final.status, final.reason, final.text, expiry: final.expiry)
+            } else {
                 answer(announce.requestID, announce.prefix, .pending, nil,
                        spaClient.connected ? "asking the SPA" : "the SPA is unreachable; retrying")
                 podWaiters.append((stream, announce.requestID, announce.prefix, pod))
             }
         case let .prefixWithdraw(withdraw):
             podCounters["withdraws", default: 0] += 1
-            if let refusal = podRefusal(peer, claims: withdraw.pod, token: withdraw.token) {
-                podCounters["refused", default: 0] += 1
-                answer(withdraw.requestID, withdraw.prefix, .denied, .unknownPod, refusal)
-                return
-            }
+            if refused(withdraw.pod, withdraw.token, withdraw.requestID, withdraw.prefix) { return }
             let pod = withdraw.pod
             let before = registrations.count
             registrations.removeAll { $0.pod == pod && $0.prefix == withdraw.prefix && $0.endpoint == withdraw.endpoint }
@@ -154,26 +151,32 @@ extension RoutingDaemon {
         }
     }
 
+    /// The answer a pod gets from where its service stands with the SPA;
+    /// nil while the SPA has not decided.
+    func finalAnswer(prefix: ServiceName, pod: PodID)
+        -> (status: AnswerStatus, reason: ReasonCode?, text: String?, expiry: UInt64?)? {
+        switch spaClient?.status(prefix: prefix, pod: pod) {
+        case let .granted(grant)?: return (.granted, nil, nil, grant.notAfter)
+        case let .denied(reason)?: return (.denied, .notAuthorized, reason, nil)
+        case let .revoked(reason)?: return (.denied, .revoked, reason, nil)
+        default: return nil
+        }
+    }
+
     /// Final answers for pods waiting on the SPA. The list is taken out
     /// first: sending to a pod that has gone away closes its stream, whose
     /// close handler edits the list.
     func answerPodWaiters() {
-        guard let spaClient else { return }
         let waiting = podWaiters
         podWaiters = []
         var still: [(stream: FramedStream, requestID: UInt64, prefix: ServiceName, pod: PodID)] = []
         for waiter in waiting where !waiter.stream.closed {
-            let status: (AnswerStatus, ReasonCode?, String?, UInt64?)
-            switch spaClient.status(prefix: waiter.prefix, pod: waiter.pod) {
-            case let .granted(grant)?: status = (.granted, nil, nil, grant.notAfter)
-            case let .denied(reason)?: status = (.denied, .notAuthorized, reason, nil)
-            case let .revoked(reason)?: status = (.denied, .revoked, reason, nil)
-            default:
+            guard let final = finalAnswer(prefix: waiter.prefix, pod: waiter.pod) else {
                 still.append(waiter)
                 continue
             }
-            waiter.stream.send(.prefixAnswer(PrefixAnswer(requestID: waiter.requestID, prefix: waiter.prefix, status: status.0,
-                                                          reason: status.1, reasonText: status.2, grantExpiry: status.3)))
+            waiter.stream.send(.prefixAnswer(PrefixAnswer(requestID: waiter.requestID, prefix: waiter.prefix, status: final.status,
+                                                          reason: final.reason, reasonText: final.text, grantExpiry: final.expiry)))
         }
         podWaiters = still.filter { !$0.stream.closed } + podWaiters
     }

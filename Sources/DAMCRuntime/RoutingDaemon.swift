@@ -126,12 +126,6 @@ public final class RoutingDaemon {
         routing.spfThrottle.longDelay = .milliseconds(timers.spfLongMs)
     }
 
-    static func prefixes(_ config: NodeConfig) -> [PrefixEntry] {
-        // Until the SPA grants them (issue 6), a gateway advertises the
-        // services its config lists.
-        config.services.map { PrefixEntry(prefix: $0.prefix, metric: $0.metric) }
-    }
-
     // MARK: Running
 
     /// Binds every socket, starts the engine, tells systemd it is ready and
@@ -165,7 +159,7 @@ public final class RoutingDaemon {
                 spaClient = client
                 client.start()
             } else {
-                deliver(.setPrefixes(Self.prefixes(config)))
+                applyServices()
             }
         }
         logger.info("started", metadata: ["node": "\(config.nodeID)", "role": "\(config.role)",
@@ -226,20 +220,21 @@ public final class RoutingDaemon {
     /// carries out its actions.
     func deliver(_ event: RoutingEvent) {
         let now = MonotonicClock.now()
-        let before = node.counters
+        // The four counters the timestamps follow (not the whole struct:
+        // this runs for every datagram).
+        func marks(_ c: RoutingCounters) -> (adjacency: Int, lsas: Int, spf: Int, fib: Int) {
+            (c.adjacenciesUp + c.adjacenciesDown, c.lsasInstalled + c.lsasOriginated, c.spfRuns, c.fibChanges)
+        }
+        let before = marks(node.counters)
         let actions = node.handle(event, now: Instant(nanoseconds: now))
-        let after = node.counters
-        if after.adjacenciesUp != before.adjacenciesUp || after.adjacenciesDown != before.adjacenciesDown {
-            counters.lastAdjacencyChange = now
-        }
-        if after.lsasInstalled != before.lsasInstalled || after.lsasOriginated != before.lsasOriginated {
-            counters.lastLSAInstalled = now
-        }
-        if after.spfRuns != before.spfRuns { counters.lastSPFRun = now }
-        if after.fibChanges != before.fibChanges { counters.lastFIBChange = now }
+        let after = marks(node.counters)
+        if after.adjacency != before.adjacency { counters.lastAdjacencyChange = now }
+        if after.lsas != before.lsas { counters.lastLSAInstalled = now }
+        if after.spf != before.spf { counters.lastSPFRun = now }
+        if after.fib != before.fib { counters.lastFIBChange = now }
         perform(actions)
         rearmEngineTimer()
-        if after.spfRuns != before.spfRuns || after.fibChanges != before.fibChanges || event.isFilterChange {
+        if after.spf != before.spf || after.fib != before.fib || event.isFilterChange {
             scheduleGrantReevaluation()
         }
     }

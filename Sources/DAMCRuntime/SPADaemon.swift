@@ -2,6 +2,11 @@ import DAMCSecurity
 import DAMCTopology
 import DAMCWire
 import Logging
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,6 +36,10 @@ public final class SPADaemon {
     /// The newest established session of each gateway (revokes go there).
     var gatewaySessions: [NodeID: TLSSession] = [:]
     var issued: [UInt64: Issued] = [:]
+    /// The serial of the current grant per gateway, pod and prefix: a
+    /// renewal replaces it without scanning every grant.
+    struct Subject: Hashable { var gateway: NodeID; var pod: PodID; var prefix: ServiceName }
+    var current: [Subject: UInt64] = [:]
     var nextSerial: UInt64
     var management: ManagementServer?
     let startedAt = MonotonicClock.now()
@@ -60,7 +69,7 @@ public final class SPADaemon {
     public static func loadAll(configPath: String) throws(ConfigError) -> (SPAConfig, SPAPolicy, Ed25519PrivateKey) {
         let config = try SPAConfig.load(path: configPath)
         let policy = try SPAPolicy.load(path: config.policyFile)
-        guard let keyData = readFile(config.signingKeyFile) else {
+        guard let keyData = FileManager.default.contents(atPath: config.signingKeyFile).map({ String(decoding: $0, as: UTF8.self) }) else {
             throw ConfigError(file: configPath, keyPath: "signing_key.private_key_file", reason: "\(config.signingKeyFile) cannot be read")
         }
         let key: Ed25519PrivateKey
@@ -74,19 +83,6 @@ public final class SPADaemon {
             throw ConfigError(file: configPath, keyPath: "tls", reason: error.description)
         }
         return (config, policy, key)
-    }
-
-    static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     func count(_ name: String) { counters[name, default: 0] += 1 }
@@ -212,11 +208,9 @@ public final class SPADaemon {
         }
         // A renewal supersedes the gateway's older grant for the same pod
         // and prefix: `show grants` and `revoke` deal with the current one.
-        issued = issued.filter { !($0.value.grant.gateway == grant.gateway && $0.value.grant.pod == grant.pod
-                                   && $0.value.grant.prefix == grant.prefix) }
+        let subject = Subject(gateway: grant.gateway, pod: grant.pod, prefix: grant.prefix)
+        if let previous = current.updateValue(serial, forKey: subject) { issued.removeValue(forKey: previous) }
         issued[serial] = Issued(grant: grant, issuedAt: now)
-        // Forget grants long expired.
-        issued = issued.filter { $0.value.grant.notAfter + 3600 > now }
         count("granted")
         logger.info("granted", metadata: ["grant": "\(grant)"])
         return .authGrant(AuthGrant(requestID: request.requestID, nonce: request.nonce, grant: grant))
@@ -229,6 +223,7 @@ public final class SPADaemon {
             return .failure(.badArgument("revoke: no issued grant with serial \(serial)"))
         }
         let grant = entry.grant
+        current.removeValue(forKey: Subject(gateway: grant.gateway, pod: grant.pod, prefix: grant.prefix))
         let delivered = gatewaySessions[grant.gateway].map { session -> Bool in
             session.send(.revoke(Revoke(serial: serial, prefix: grant.prefix, gateway: grant.gateway, reason: .revoked,
                                         reasonText: "revoked by the operator")))
@@ -259,12 +254,10 @@ public final class SPADaemon {
         let node: JSONValue = .string(config.nodeID.rawValue)
         switch (args.first, args.count > 1 ? args[1] : nil) {
         case ("show", "grants"?) where args.count == 2:
-            let rows = issued.values.sorted { $0.grant.serial < $1.grant.serial }.map { entry -> JSONValue in
-                .object(["serial": .int(entry.grant.serial), "prefix": .string(entry.grant.prefix.description),
-                         "gateway": .string(entry.grant.gateway.rawValue), "pod": .string(entry.grant.pod.rawValue),
-                         "not_before": .int(entry.grant.notBefore), "not_after": .int(entry.grant.notAfter),
-                         "key_id": .string(entry.grant.keyID.rawValue)])
-            }
+            // Grants expired over an hour ago are no longer listed.
+            let now = WallClock.seconds()
+            let rows = issued.values.filter { $0.grant.notAfter + 3600 > now }
+                .sorted { $0.grant.serial < $1.grant.serial }.map(\.grant.managementJSON)
             return .success(.object(["node": node, "grants": .array(rows)]))
         case ("show", "sessions"?) where args.count == 2:
             let rows = gatewaySessions.keys.sorted().map { JSONValue.string($0.rawValue) }

@@ -2,6 +2,11 @@ import CLinuxEvents
 import DAMCSecurity
 import DAMCTopology
 import Logging
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,25 +44,21 @@ public enum SPAMain {
     public static func keygen(path: String) -> Int32 {
         do {
             let key = try Ed25519PrivateKey()
-            let old = umask(0o077)
-            defer { umask(old) }
-            guard write(key.pem, to: path), write(key.publicKey.pem, to: path + ".pub") else {
-                DaemonMain.printError("damc-spa keygen: cannot write \(path): \(String(cString: strerror(errno)))")
+            // No moment where the private key is readable by others.
+            let previous = umask(0o077)
+            defer { umask(previous) }
+            let files = FileManager.default
+            guard files.createFile(atPath: path, contents: Data(key.pem.utf8), attributes: [.posixPermissions: 0o600]),
+                  files.createFile(atPath: path + ".pub", contents: Data(key.publicKey.pem.utf8),
+                                   attributes: [.posixPermissions: 0o644]) else {
+                DaemonMain.printError("damc-spa keygen: cannot write \(path) or \(path).pub")
                 return 1
             }
-            chmod(path + ".pub", 0o644)
             print("wrote \(path) (private) and \(path).pub (public)")
             return 0
         } catch {
             DaemonMain.printError("damc-spa keygen: \(error)")
             return 1
         }
-    }
-
-    static func write(_ text: String, to path: String) -> Bool {
-        guard let file = fopen(path, "w") else { return false }
-        defer { fclose(file) }
-        let bytes = Array(text.utf8)
-        return fwrite(bytes, 1, bytes.count, file) == bytes.count
     }
 }

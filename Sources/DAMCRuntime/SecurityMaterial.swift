@@ -22,18 +22,24 @@ public struct SecurityMaterial: Sendable {
         self.grantVerifier = grantVerifier
     }
 
+    /// A secret kept in a file (an HMAC key, a pod token): its bytes, minus
+    /// the trailing newline an editor adds; nil if it cannot be read.
+    public static func secret(at path: String) -> [UInt8]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var bytes = [UInt8](data)
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        return bytes
+    }
+
     public static func load(_ config: NodeConfig, file: String) throws(ConfigError) -> SecurityMaterial {
         var material = SecurityMaterial()
         if !config.authenticationKeys.isEmpty {
             var keys: [KeyChain.Key] = []
             for (index, key) in config.authenticationKeys.enumerated() {
                 let path = "authentication.keys[\(index)].secret_file"
-                guard let data = FileManager.default.contents(atPath: key.secretFile) else {
+                guard let secret = Self.secret(at: key.secretFile) else {
                     throw ConfigError(file: file, keyPath: path, reason: "\(key.secretFile) cannot be read")
                 }
-                // Text secrets: a trailing newline from an editor is not part of it.
-                var secret = [UInt8](data)
-                while let last = secret.last, last == 0x0A || last == 0x0D { secret.removeLast() }
                 guard secret.count >= 16 else {
                     throw ConfigError(file: file, keyPath: path, reason: "\(key.secretFile) holds \(secret.count) bytes; at least 16 needed")
                 }
@@ -58,11 +64,9 @@ public struct SecurityMaterial: Sendable {
         }
         for (pod, path) in config.pods?.tokenFiles ?? [:] {
             let keyPath = "pods.tokens (\(pod)).token_file"
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let token = Self.secret(at: path) else {
                 throw ConfigError(file: file, keyPath: keyPath, reason: "\(path) cannot be read")
             }
-            var token = [UInt8](data)
-            while let last = token.last, last == 0x0A || last == 0x0D { token.removeLast() }
             guard Limits.podTokenBytes.contains(token.count) else {
                 throw ConfigError(file: file, keyPath: keyPath, reason: "\(path) holds \(token.count) bytes; tokens are 16 to 256")
             }

@@ -58,12 +58,7 @@ public final class TLSSession {
     }
 
     /// Queues one message and sends what the socket takes.
-    public func send(_ message: DAMCMessage) {
-        guard !closed else { return }
-        output += message.encode()
-        if established { flush() }
-        updateInterest()
-    }
+    public func send(_ message: DAMCMessage) { sendRaw(message.encode()) }
 
     /// Queues raw bytes (tests of malformed input send what no encoder makes).
     public func sendRaw(_ bytes: [UInt8]) {
@@ -115,13 +110,7 @@ public final class TLSSession {
     }
 
     private func deliverFrames() {
-        while !closed {
-            switch frames.next() {
-            case let .success(message?): onMessage?(message)
-            case .success(nil): return
-            case let .failure(error): shutdown(reason: error.reason); return
-            }
-        }
+        if let error = frames.drain(while: { !closed }, { onMessage?($0) }) { shutdown(reason: error.reason) }
     }
 
     private func flush() {
@@ -160,7 +149,7 @@ public final class TLSSession {
         if let registration { loop.unregister(registration) }
         registration = nil
         Glibc.close(fd)
-        _ = CryptoError.drainQueueText()
+        _ = CryptoError.drainQueue()
         if let reason { onClose?(reason) }
     }
 }
@@ -168,9 +157,7 @@ public final class TLSSession {
 extension CryptoError {
     /// OpenSSL's first queued error, or `fallback` when the queue is empty.
     static func describeQueue(or fallback: String) -> String {
-        let text = drainQueueText()
+        let text = drainQueue()
         return text.isEmpty ? fallback : text
     }
-
-    static func drainQueueText() -> String { CryptoError("").reason }
 }

@@ -13,8 +13,9 @@ public struct CryptoError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String { reason.isEmpty ? operation : "\(operation): \(reason)" }
 
-    /// Empties OpenSSL's thread-local error queue, returning its first entry.
-    static func drainQueue() -> String {
+    /// Empties OpenSSL's thread-local error queue, returning its first entry
+    /// (empty if there was none).
+    public static func drainQueue() -> String {
         var first = ""
         while true {
             let code = ERR_get_error()

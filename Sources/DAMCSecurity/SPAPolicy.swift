@@ -82,20 +82,20 @@ public struct SPAPolicy: Sendable, Equatable {
     }
 
     public func decide(prefix: ServiceName, gateway: NodeID, pod: PodID) -> Decision {
-        var best: (index: Int, specificity: Int)?
+        // One pass: the most specific match wins; at equal specificity deny
+        // beats allow (init refuses the overlapping contradictions, so this
+        // only settles rules that cover different gateways or pods), and
+        // otherwise the first rule stays.
+        var best: (index: Int, rule: Rule)?
         for (index, rule) in rules.enumerated() where rule.matches(prefix: prefix, gateway: gateway, pod: pod) {
-            // At equal specificity (only possible without contradiction when
-            // both agree... or both deny/allow), the first rule wins.
-            if best == nil || rule.specificity > best!.specificity { best = (index, rule.specificity) }
+            guard let current = best else { best = (index, rule); continue }
+            if rule.specificity > current.rule.specificity
+                || (rule.specificity == current.rule.specificity && rule.action == .deny && current.rule.action == .allow) {
+                best = (index, rule)
+            }
         }
         guard let best else { return Decision(action: .deny, ruleIndex: nil) }
-        // Equal specificity with different actions would be a contradiction
-        // only when sets overlap, which init refuses; prefer deny otherwise.
-        let tied = rules.indices.filter {
-            rules[$0].specificity == best.specificity && rules[$0].matches(prefix: prefix, gateway: gateway, pod: pod)
-        }
-        if let deny = tied.first(where: { rules[$0].action == .deny }) { return Decision(action: .deny, ruleIndex: deny) }
-        return Decision(action: rules[best.index].action, ruleIndex: best.index)
+        return Decision(action: best.rule.action, ruleIndex: best.index)
     }
 }
 

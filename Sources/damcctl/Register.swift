@@ -1,4 +1,5 @@
 import ArgumentParser
+import DAMCRuntime
 import DAMCServiceKit
 import DAMCTopology
 import DAMCWire
@@ -38,11 +39,9 @@ struct Instance: ParsableArguments {
         if let podSocket {
             target = .unix(path: podSocket)
         } else if let gateway {
-            guard let tokenFile, let data = FileManager.default.contents(atPath: tokenFile) else {
+            guard let tokenFile, let token = SecurityMaterial.secret(at: tokenFile) else {
                 throw ValidationError("--gateway needs a readable --token-file")
             }
-            var token = [UInt8](data)
-            while let last = token.last, last == 0x0A || last == 0x0D { token.removeLast() }
             let gatewayAddress: TransportAddress
             do { gatewayAddress = try TransportAddress(parsing: gateway) } catch { throw ValidationError("--gateway: \(error)") }
             target = .tcp(host: gatewayAddress.host, port: gatewayAddress.port, token: token)
