@@ -45,6 +45,11 @@ let package = Package(
         // Topology and configuration files: strict JSON with key paths.
         .target(name: "DAMCTopology", dependencies: ["DAMCWire"]),
 
+        // Forwarding plane (draft §7.2): HTTP/1.1 heads and body framing,
+        // hop decisions, ECMP, instance health and balancing. Sans-I/O; the
+        // runtime moves the bytes.
+        .target(name: "DAMCForwarding", dependencies: ["DAMCRouting", "DAMCWire"]),
+
         // Network simulator: many routing engines under a virtual clock.
         .target(
             name: "DAMCSimulator",
@@ -83,7 +88,8 @@ let package = Package(
         .target(
             name: "DAMCRuntime",
             dependencies: [
-                "CLinuxEvents", "COpenSSL", "CSystemd", "DAMCRouting", "DAMCSecurity", "DAMCTopology", "DAMCWire",
+                "CLinuxEvents", "COpenSSL", "CSystemd", "DAMCForwarding", "DAMCRouting", "DAMCSecurity", "DAMCTopology",
+                "DAMCWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -147,6 +153,13 @@ let package = Package(
         .testTarget(
             name: "DAMCRuntimeTests",
             dependencies: ["DAMCRuntime", "DAMCRouting", "DAMCSecurity", "DAMCServiceKit", "DAMCSimulator", "DAMCTopology", "DAMCWire", "CLinuxEvents"]
+        ),
+        .testTarget(
+            name: "DAMCForwardingTests",
+            dependencies: [
+                "DAMCForwarding", "DAMCRouting", "DAMCWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "DAMCWireTests",

@@ -23,6 +23,8 @@ public enum DAMCMessage: Hashable, Sendable {
     case policyInstall(PolicyInstall)
     case policyAck(PolicyAck)
     case policyWithdraw(PolicyWithdraw)
+    case forwardHeader(ForwardHeader)
+    case forwardReply(ForwardReply)
 
     /// The protocol version this codec writes and accepts.
     public static let version: UInt8 = 1
@@ -70,6 +72,8 @@ public enum DAMCMessage: Hashable, Sendable {
         case .policyInstall: return .policyInstall(try PolicyInstall(decodingElements: bytes, elements))
         case .policyAck: return .policyAck(try PolicyAck(decodingElements: bytes, elements))
         case .policyWithdraw: return .policyWithdraw(try PolicyWithdraw(decodingElements: bytes, elements))
+        case .forwardHeader: return .forwardHeader(try ForwardHeader(decodingElements: bytes, elements))
+        case .forwardReply: return .forwardReply(try ForwardReply(decodingElements: bytes, elements))
         }
     }
 
@@ -117,6 +121,8 @@ public enum DAMCMessage: Hashable, Sendable {
         case let .policyInstall(m): return m.encode()
         case let .policyAck(m): return m.encode()
         case let .policyWithdraw(m): return m.encode()
+        case let .forwardHeader(m): return m.encode()
+        case let .forwardReply(m): return m.encode()
         }
     }
 
@@ -139,6 +145,8 @@ public enum DAMCMessage: Hashable, Sendable {
         case let .policyInstall(m): return m
         case let .policyAck(m): return m
         case let .policyWithdraw(m): return m
+        case let .forwardHeader(m): return m
+        case let .forwardReply(m): return m
         }
     }
 }

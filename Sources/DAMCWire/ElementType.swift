@@ -89,6 +89,13 @@ public struct ElementType: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let lifetime = ElementType(rawValue: 0x9F)
     public static let policyStatus = ElementType(rawValue: 0xA1)
 
+    // Forwarding plane: hop to hop (0xB0-0xBF)
+    public static let flowID = ElementType(rawValue: 0xB1)
+    public static let hopLimit = ElementType(rawValue: 0xB3)
+    public static let applicationProtocol = ElementType(rawValue: 0xB5)
+    public static let forwardStatus = ElementType(rawValue: 0xB7)
+    public static let traceHop = ElementType(rawValue: 0xB9)
+
     /// Every registered element type with its name (docs/wire.md §3).
     public static let registry: [(ElementType, String)] = [
         (.name, "Name"), (.nameComponent, "NameComponent"), (.nodeID, "NodeID"),
@@ -110,6 +117,8 @@ public struct ElementType: RawRepresentable, Hashable, Sendable, CustomStringCon
         (.flowClass, "FlowClass"), (.action, "Action"), (.path, "Path"),
         (.targetGateway, "TargetGateway"), (.targetInstance, "TargetInstance"),
         (.lifetime, "Lifetime"), (.policyStatus, "PolicyStatus"),
+        (.flowID, "FlowID"), (.hopLimit, "HopLimit"), (.applicationProtocol, "Protocol"),
+        (.forwardStatus, "ForwardStatus"), (.traceHop, "TraceHop"),
     ]
 
     private static let names: [UInt64: String] = Dictionary(

@@ -23,6 +23,9 @@ public enum MessageType: UInt64, CaseIterable, Sendable, CustomStringConvertible
     case policyInstall = 0xF2
     case policyAck = 0xF3
     case policyWithdraw = 0xF4
+    // Forwarding plane: opens a call on a hop-to-hop TCP connection
+    case forwardHeader = 0xF8
+    case forwardReply = 0xF9
 
     /// The signalling class (1 to 4) of draft-li-icnrg-damc Figure 3.
     public var signallingClass: Int { Int(rawValue >> 4) - 0xB }
@@ -45,6 +48,8 @@ public enum MessageType: UInt64, CaseIterable, Sendable, CustomStringConvertible
         case .policyInstall: return "PolicyInstall"
         case .policyAck: return "PolicyAck"
         case .policyWithdraw: return "PolicyWithdraw"
+        case .forwardHeader: return "ForwardHeader"
+        case .forwardReply: return "ForwardReply"
         }
     }
 }

@@ -22,6 +22,20 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// An internal error at the sender.
     public static let internalError = ReasonCode(rawValue: 8)
 
+    // Forwarding plane (docs/wire.md §5.8): why a hop could not carry a call.
+    /// No policy and no FIB entry matches the name at this hop.
+    public static let noRoute = ReasonCode(rawValue: 16)
+    /// The hop limit reached zero (a forwarding loop, or a path too long).
+    public static let hopLimitExceeded = ReasonCode(rawValue: 17)
+    /// The chosen next hop did not accept the connection.
+    public static let nextHopDown = ReasonCode(rawValue: 18)
+    /// The gateway serving the name has no healthy instance of it.
+    public static let noHealthyInstance = ReasonCode(rawValue: 19)
+    /// The hop is at its limit of concurrent calls.
+    public static let overloaded = ReasonCode(rawValue: 20)
+    /// The next hop or the instance did not answer in time.
+    public static let timeout = ReasonCode(rawValue: 21)
+
     public var description: String {
         switch rawValue {
         case 1: return "not-authorized"
@@ -32,6 +46,12 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, CustomStringConv
         case 6: return "revoked"
         case 7: return "spa-unreachable"
         case 8: return "internal-error"
+        case 16: return "no-route"
+        case 17: return "hop-limit-exceeded"
+        case 18: return "next-hop-down"
+        case 19: return "no-healthy-instance"
+        case 20: return "overloaded"
+        case 21: return "timeout"
         default: return "code-\(rawValue)"
         }
     }

@@ -254,6 +254,29 @@ enum Arbitrary {
         PolicyWithdraw(policyID: u64(&rng), version: u64(&rng), issuer: node(&rng), extensions: extensions(&rng))
     }
 
+    static func forwardHeader<R: RandomNumberGenerator>(_ rng: inout R) -> ForwardHeader {
+        ForwardHeader(name: name(&rng), flowID: u64(&rng), hopLimit: UInt8.random(in: 0...255, using: &rng),
+                      origin: node(&rng), policyID: optional(&rng) { u64(&$0) },
+                      applicationProtocol: ApplicationProtocol(rawValue: UInt8.random(in: 0...255, using: &rng)),
+                      extensions: extensions(&rng))
+    }
+
+    static func traceHop<R: RandomNumberGenerator>(_ rng: inout R) -> TraceHop {
+        TraceHop(node: node(&rng), matched: optional(&rng) { name(&$0) }, policyID: optional(&rng) { u64(&$0) },
+                 nextNode: optional(&rng) { node(&$0) }, instance: optional(&rng) { endpoint(&$0) },
+                 extensions: extensions(&rng))
+    }
+
+    static func forwardReply<R: RandomNumberGenerator>(_ rng: inout R) -> ForwardReply {
+        let status = ForwardStatus.allCases.randomElement(using: &rng)!
+        return ForwardReply(status: status, node: node(&rng),
+                            reason: status == .failed ? ReasonCode(rawValue: UInt16.random(in: 0...UInt16.max, using: &rng))
+                                : optional(&rng) { ReasonCode(rawValue: UInt16.random(in: 0...UInt16.max, using: &$0)) },
+                            reasonText: optional(&rng) { text(&$0) },
+                            trace: (0..<Int.random(in: 0...4, using: &rng)).map { _ in traceHop(&rng) },
+                            extensions: extensions(&rng))
+    }
+
     /// A random message of the given type.
     static func message<R: RandomNumberGenerator>(_ type: MessageType, _ rng: inout R) -> DAMCMessage {
         switch type {
@@ -273,6 +296,8 @@ enum Arbitrary {
         case .policyInstall: return .policyInstall(policyInstall(&rng))
         case .policyAck: return .policyAck(policyAck(&rng))
         case .policyWithdraw: return .policyWithdraw(policyWithdraw(&rng))
+        case .forwardHeader: return .forwardHeader(forwardHeader(&rng))
+        case .forwardReply: return .forwardReply(forwardReply(&rng))
         }
     }
 

@@ -1,0 +1,90 @@
+import DAMCForwarding
+import Testing
+
+@Suite("HTTP/1.1 heads")
+struct HTTPHeadParserTests {
+    let parser = HTTPHeadParser()
+
+    func request(_ text: String) throws(HTTPError) -> HTTPHead? {
+        try parser.parse(Array(text.utf8), kind: .request)
+    }
+
+    @Test("a GET with keep-alive and no body")
+    func simpleGet() throws {
+        let head = try #require(try request("GET /shop/cart/items/42?x=1 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n"))
+        #expect(head.method == "GET")
+        #expect(head.target == "/shop/cart/items/42?x=1")
+        #expect(head.minorVersion == 1)
+        #expect(head.framing == .none)
+        #expect(head.keepAlive)
+        #expect(head.value(of: "host") == "a")
+        #expect(head.byteCount == "GET /shop/cart/items/42?x=1 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n".utf8.count)
+    }
+
+    @Test("every proper prefix of a head is incomplete, not an error")
+    func incremental() throws {
+        let text = Array("POST /B HTTP/1.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello".utf8)
+        let end = text.count - 5
+        for cut in 0..<end { #expect(try parser.parse(text[..<cut], kind: .request) == nil) }
+        let head = try #require(try parser.parse(text, kind: .request))
+        #expect(head.framing == .length(5))
+        #expect(!head.keepAlive)
+        #expect(head.byteCount == end)
+    }
+
+    @Test("HTTP/1.0 closes unless asked to keep alive")
+    func http10() throws {
+        #expect(try request("GET / HTTP/1.0\r\n\r\n")?.keepAlive == false)
+        #expect(try request("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")?.keepAlive == true)
+    }
+
+    @Test("chunked requests")
+    func chunked() throws {
+        #expect(try request("POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")?.framing == .chunked)
+    }
+
+    @Test("refused heads", arguments: [
+        ("GET /a HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", HTTPError.conflictingFraming),
+        ("GET /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", .invalidContentLength("3,4")),
+        ("GET /a HTTP/1.1\r\nContent-Length: -1\r\n\r\n", .invalidContentLength("-1")),
+        ("GET /a HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", .invalidContentLength("99999999999999999999")),
+        ("GET /a HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", .unsupportedTransferEncoding("gzip")),
+        ("GET /a HTTP/1.1\r\nHost : a\r\n\r\n", .malformedHeader("bad field name 'Host '")),
+        ("GET /a HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", .malformedHeader("obsolete line folding")),
+        ("GET /a HTTP/1.1\r\nHost: a\rb\r\n\r\n", .malformedHeader("bare CR")),
+        ("GET /a HTTP/2.0\r\n\r\n", .malformedStartLine("no HTTP version in 'HTTP/2.0'")),
+        ("GET /a HTTP/1.2\r\n\r\n", .unsupportedVersion("HTTP/1.2")),
+        ("GET  /a HTTP/1.1\r\n\r\n", .malformedStartLine("GET  /a HTTP/1.1")),
+        ("GET /a HTTP/1.1\r\nNoColon\r\n\r\n", .malformedHeader("no colon")),
+    ])
+    func refused(text: String, error: HTTPError) {
+        #expect(throws: error) { try request(text) }
+    }
+
+    @Test("a head over the limit is refused before it ends")
+    func limits() throws {
+        let small = HTTPHeadParser(limits: .init(maxHeadBytes: 64, maxFields: 2))
+        let long = Array(("GET /a HTTP/1.1\r\nX: " + String(repeating: "y", count: 100)).utf8)
+        #expect(throws: HTTPError.headTooLarge(limit: 64)) { try small.parse(long, kind: .request) }
+        #expect(throws: HTTPError.tooManyHeaders(limit: 2)) {
+            try small.parse(Array("GET /a HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n".utf8), kind: .request)
+        }
+        #expect(HTTPError.headTooLarge(limit: 64).status == 431)
+    }
+
+    @Test("response framing follows RFC 9112 §6.3")
+    func responses() throws {
+        func response(_ text: String, method: String = "GET") throws -> HTTPHead {
+            try #require(try parser.parse(Array(text.utf8), kind: .response(requestMethod: method)))
+        }
+        #expect(try response("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n").framing == .length(12))
+        #expect(try response("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", method: "HEAD").framing == .none)
+        #expect(try response("HTTP/1.1 204 No Content\r\n\r\n").framing == .none)
+        #expect(try response("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n").framing == .none)
+        #expect(try response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").framing == .chunked)
+        let untilClose = try response("HTTP/1.0 200 OK\r\n\r\n")
+        #expect(untilClose.framing == .untilClose)
+        #expect(!untilClose.keepAlive)
+        #expect(try response("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").status == 404)
+    }
+}
