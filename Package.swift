@@ -152,7 +152,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DAMCRuntimeTests",
-            dependencies: ["DAMCRuntime", "DAMCRouting", "DAMCSecurity", "DAMCServiceKit", "DAMCSimulator", "DAMCTopology", "DAMCWire", "CLinuxEvents"]
+            dependencies: [
+                "DAMCRuntime", "DAMCRouting", "DAMCSecurity", "DAMCServiceKit", "DAMCSimulator", "DAMCTopology", "DAMCWire",
+                "CLinuxEvents", "COpenSSL", "DAMCForwarding",
+            ],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "DAMCForwardingTests",

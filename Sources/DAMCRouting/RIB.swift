@@ -21,6 +21,10 @@ public struct RIB: Sendable, Equatable {
     public private(set) var routes: [ServiceName: RIBEntry] = [:]
     /// Entries of reachable origins that `accept` refused.
     public private(set) var refused = 0
+    /// For each prefix this node originates itself, the best route to the
+    /// other gateways that serve it too (docs/forwarding.md §egress: a call
+    /// that finds no healthy local instance goes on to one of them).
+    public private(set) var alternates: [ServiceName: RIBEntry] = [:]
 
     public init() {}
 
@@ -36,6 +40,10 @@ public struct RIB: Sendable, Equatable {
             if case let .servicePrefix(prefixes) = entry.lsa.body { total += prefixes.count }
         }
         routes.reserveCapacity(total)
+        var own: Set<ServiceName> = []
+        for (key, entry) in lsdb.entries where key.type == .servicePrefix && key.origin == selfID && !entry.isPurged(at: now) {
+            if case let .servicePrefix(prefixes) = entry.lsa.body { for prefix in prefixes { own.insert(prefix.prefix) } }
+        }
         for (key, entry) in lsdb.entries where key.type == .servicePrefix && !entry.isPurged(at: now) {
             guard case let .servicePrefix(prefixes) = entry.lsa.body,
                   let distance = spf.distance[key.origin] else { continue }
@@ -51,7 +59,11 @@ public struct RIB: Sendable, Equatable {
                 }
                 let cost = distance + UInt64(prefixes[position].metric)
                 let name = prefixes[position].prefix
+                if !own.isEmpty && key.origin != selfID && own.contains(name) {
+                    Self.keepBest(&alternates, name, RIBEntry(cost: cost, nextHops: hops, origins: origins))
+                }
                 if let index = routes.index(forKey: name) {
+                    // (inline rather than keepBest: this is the hot loop)
                     let current = routes.values[index]
                     if cost < current.cost {
                         routes.values[index] = RIBEntry(cost: cost, nextHops: hops, origins: origins)
@@ -64,6 +76,21 @@ public struct RIB: Sendable, Equatable {
                     routes[name] = RIBEntry(cost: cost, nextHops: hops, origins: origins)
                 }
             }
+        }
+    }
+
+    /// Keeps the cheaper of two routes to `name`, or both origins' next
+    /// hops when they cost the same.
+    static func keepBest(_ table: inout [ServiceName: RIBEntry], _ name: ServiceName, _ route: RIBEntry) {
+        guard let current = table[name] else {
+            table[name] = route
+            return
+        }
+        if route.cost < current.cost {
+            table[name] = route
+        } else if route.cost == current.cost, let origin = route.origins.first, !current.origins.contains(origin) {
+            table[name]!.nextHops = SPFResult.merge(current.nextHops, route.nextHops)
+            table[name]!.origins = (current.origins + [origin]).sorted()
         }
     }
 }

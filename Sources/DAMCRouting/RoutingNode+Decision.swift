@@ -42,6 +42,7 @@ extension RoutingNode {
             spf = SPFResult.compute(from: id, on: SPFGraph(lsdb: lsdb, now: now))
             cachedSPF = spf
         }
+        lastSPF = spf
         let newRIB = RIB(lsdb: lsdb, spf: spf, selfID: id, now: now, accept: acceptPrefix)
         counters.prefixesRefused = newRIB.refused
         let changes = FIB.diff(from: rib, to: newRIB)

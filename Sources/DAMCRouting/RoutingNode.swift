@@ -38,6 +38,9 @@ public struct RoutingNode: Sendable {
     /// The last SPF result, reused while no adjacency LSA changed (a
     /// prefix-only change then costs a RIB rebuild, not an SPF).
     var cachedSPF: SPFResult?
+    /// The result of the last SPF run: next hops to every reachable node
+    /// (the forwarding plane routes calls pinned to a gateway with it).
+    public internal(set) var lastSPF: SPFResult?
     /// When the first event arrived (the node's start).
     var startedAt: Instant?
     var actions: [RoutingAction] = []

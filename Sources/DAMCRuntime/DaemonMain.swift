@@ -40,6 +40,7 @@ public enum DaemonMain {
             return 0
         }
         bootstrapLogging(logLevel)
+        raiseDescriptorLimit()
         var logger = Logger(label: "\(program)[\(config.nodeID)]")
         logger.logLevel = logLevel
         do {
@@ -51,6 +52,15 @@ public enum DaemonMain {
             logger.critical("cannot run", metadata: ["error": "\(error)"])
             return 1
         }
+    }
+
+    /// Every call holds two sockets and up to two pipes at each hop: the
+    /// soft limit on descriptors (often 1024) goes up to the hard limit.
+    static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = min(limit.rlim_max, 1 << 20)
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     /// swift-log to stderr at `level` (journald collects it under systemd).

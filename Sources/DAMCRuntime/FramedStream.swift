@@ -1,3 +1,4 @@
+import CLinuxEvents
 import DAMCWire
 #if canImport(Glibc)
 import Glibc

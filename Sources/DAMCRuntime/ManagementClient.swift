@@ -1,3 +1,4 @@
+import CLinuxEvents
 import DAMCTopology
 #if canImport(FoundationEssentials)
 import FoundationEssentials   // JSONDecoder, Data, FileManager without ICU: smaller daemons

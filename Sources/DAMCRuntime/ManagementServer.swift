@@ -26,6 +26,11 @@ public final class ManagementServer {
     private var listenerRegistration: EventLoop.Registration?
     private var connections: [Int32: Connection] = [:]
     private let handler: Handler
+    /// Answers a request later (a command that must not block the loop,
+    /// such as `trace`): returns true if it took the request, and then
+    /// calls `respond` once, on the loop thread.
+    public typealias DeferredHandler = (_ args: [String], _ respond: @escaping (Result<JSONValue, ManagementError>) -> Void) -> Bool
+    public var deferredHandler: DeferredHandler?
     /// Requests answered, and those answered with an error.
     public private(set) var requests = 0
     public private(set) var errors = 0
@@ -40,6 +45,8 @@ public final class ManagementServer {
         var input: [UInt8] = []
         var output: [UInt8] = []
         var answered = false
+        /// A deferred handler has the request; nothing to read or write yet.
+        var pending = false
         var timer: EventLoop.Timer?
         init(fd: Int32) { self.fd = fd }
     }
@@ -82,6 +89,10 @@ public final class ManagementServer {
 
     private func service(_ fd: Int32, events: UInt32) {
         guard let connection = connections[fd] else { return }
+        if connection.pending {
+            if events & EventLoop.failed != 0 { drop(fd) }
+            return
+        }
         if !connection.answered && events & EventLoop.readable != 0 {
             var chunk = [UInt8](repeating: 0, count: 16 * 1024)
             while true {
@@ -133,6 +144,17 @@ public final class ManagementServer {
                 return
             }
             args.append(text)
+        }
+        if let deferredHandler {
+            connection.pending = true
+            if let registration = connection.registration { loop.modify(registration, events: 0) }
+            let taken = deferredHandler(args) { [weak self, weak connection] result in
+                guard let self, let connection, connections[connection.fd] === connection else { return }
+                connection.pending = false
+                reply(connection, result)
+            }
+            if taken { return }
+            connection.pending = false
         }
         reply(connection, handler(args))
     }

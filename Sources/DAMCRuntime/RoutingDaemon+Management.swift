@@ -6,7 +6,7 @@ import DAMCWire
 /// each reply's JSON schema; damcctl renders the tables from it).
 extension RoutingDaemon {
     static let usage = "show neighbors | show lsdb [--detail] [ORIGIN] | show rib | show fib | show interfaces"
-        + " | show counters | show version | show pods | show grants | lookup NAME"
+        + " | show counters | show version | show pods | show grants | show instances | show flows | lookup NAME | trace NAME"
 
     func command(_ args: [String]) -> Result<JSONValue, ManagementError> {
         let now = Instant(nanoseconds: MonotonicClock.now())
@@ -20,6 +20,8 @@ extension RoutingDaemon {
         case ("show", "version"?) where args.count == 2: return .success(showVersion(now: now))
         case ("show", "pods"?) where args.count == 2 && config.role == .gateway: return .success(showPods())
         case ("show", "grants"?) where args.count == 2 && config.role == .gateway: return .success(showGrants())
+        case ("show", "instances"?) where args.count == 2 && config.role == .gateway: return .success(showInstances())
+        case ("show", "flows"?) where args.count == 2: return .success(showFlows())
         case ("lookup", let name?) where args.count == 2: return lookup(name)
         default: return .failure(.unknownCommand(args.joined(separator: " "), usage: Self.usage))
         }
@@ -174,7 +176,7 @@ extension RoutingDaemon {
             "spa_client": .object((spaClient?.counters ?? [:]).mapValues { .int($0) }),
             "pod_socket": .object(podCounters.mapValues { .int($0) }),
         ]
-        return envelope(["routing": .object(routing), "runtime": .object(runtime)])
+        return envelope(["routing": .object(routing), "runtime": .object(runtime), "forwarding": forwardingCounters])
     }
 
     /// A gateway's services (its pods' registrations) and where each

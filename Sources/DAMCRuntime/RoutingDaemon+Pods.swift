@@ -198,6 +198,7 @@ extension RoutingDaemon {
     /// Hands the current services to the SPA client (which advertises them
     /// once granted) or straight to the engine.
     func applyServices() {
+        syncInstances()
         if let spaClient {
             spaClient.setServices(allServices)
         } else {

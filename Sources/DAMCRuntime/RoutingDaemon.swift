@@ -62,6 +62,10 @@ public final class RoutingDaemon {
     var registrations: [PodRegistration] = []
     var podWaiters: [(stream: FramedStream, requestID: UInt64, prefix: ServiceName, pod: PodID)] = []
     var podCounters: [String: Int] = [:]
+    /// The forwarding plane (calls by name); nil until `run` starts it.
+    var forwarding: ForwardingPlane?
+    /// The alternates last handed to the forwarding plane.
+    var publishedAlternates: [ServiceName: [NodeID]] = [:]
 
     /// Largest datagram accepted; larger ones are counted and dropped
     /// (the engine builds at most 1,400 bytes; this leaves room for jumbo
@@ -136,9 +140,11 @@ public final class RoutingDaemon {
             if signal == SIGHUP { reload() } else { shutdown(reason: signal == SIGTERM ? "SIGTERM" : "SIGINT") }
         }
         for link in config.links { try openLink(link) }
+        try startForwarding()
         management = try ManagementServer(path: config.managementSocketPath, loop: loop) { [unowned self] args in
             command(args)
         }
+        management?.deferredHandler = { [unowned self] args, respond in deferredCommand(args, respond: respond) }
         for link in config.links {
             deliver(.linkUp(link.id, LinkParameters(cost: link.cost, capacityKbps: link.capacityMbps * 1000)))
         }
@@ -168,6 +174,7 @@ public final class RoutingDaemon {
         if let interval = SystemdNotifier.watchdogInterval { startWatchdog(every: interval / 2) }
         try openPodSocket()
         try loop.run()
+        forwarding?.stop()
         closePodSocket()
         spaClient?.stop()
         management?.close()
@@ -233,6 +240,10 @@ public final class RoutingDaemon {
         if after.spf != before.spf { counters.lastSPFRun = now }
         if after.fib != before.fib { counters.lastFIBChange = now }
         perform(actions)
+        if after.fib != before.fib || after.spf != before.spf || (!node.rib.alternates.isEmpty || !publishedAlternates.isEmpty)
+            && node.rib.alternates.mapValues(\.origins) != publishedAlternates {
+            publishForwarding()
+        }
         rearmEngineTimer()
         if after.spf != before.spf || after.fib != before.fib || event.isFilterChange {
             scheduleGrantReevaluation()
@@ -322,7 +333,11 @@ public final class RoutingDaemon {
         let new = Dictionary(uniqueKeysWithValues: fresh.links.map { ($0.id, $0) })
         var opened: [UInt32] = []
         for link in fresh.links where old[link.id] == nil {
-            do { try openLink(link); opened.append(link.id) } catch {
+            do {
+                try openLink(link)
+                opened.append(link.id)
+                try forwarding?.addLink(link)
+            } catch {
                 for id in opened { closeLink(id) }
                 counters.reloadsRefused += 1
                 logger.error("reload refused, keeping the running config", metadata: ["error": "link \(link.id): \(error)"])
@@ -361,6 +376,7 @@ public final class RoutingDaemon {
             }
         }
         let servicesChanged = fresh.role == .gateway && fresh.services != config.services
+        try? forwarding?.setNeighbors(fresh.links)
         config = fresh
         if servicesChanged { applyServices() }
         counters.reloads += 1
@@ -377,6 +393,7 @@ public final class RoutingDaemon {
         if old.spa != new.spa { return "spa: cannot change while running; restart instead" }
         if old.pods?.socket != new.pods?.socket { return "pods.socket: cannot change while running; restart instead" }
         if old.pods?.listen != new.pods?.listen { return "pods.listen: cannot change while running; restart instead" }
+        if old.forwarding != new.forwarding { return "forwarding: cannot change while running; restart instead" }
         return nil
     }
 }

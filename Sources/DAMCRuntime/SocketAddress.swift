@@ -1,5 +1,6 @@
 import CLinuxEvents
 import DAMCTopology
+import DAMCWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,5 +88,29 @@ public struct SocketAddress: @unchecked Sendable, CustomStringConvertible {
 
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         withUnsafeBytes(of: storage) { body($0.baseAddress!.assumingMemoryBound(to: sockaddr.self), length) }
+    }
+}
+
+extension SocketAddress {
+    /// The address of a service instance (no text round trip: calls make
+    /// one of these per connection).
+    public init(endpoint: Endpoint) {
+        self.init()
+        withUnsafeMutableBytes(of: &storage) { raw in
+            if endpoint.address.isIPv4 {
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = endpoint.port.bigEndian
+                withUnsafeMutableBytes(of: &address.sin_addr) { $0.copyBytes(from: endpoint.address.bytes) }
+                withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
+            } else {
+                var address = sockaddr_in6()
+                address.sin6_family = sa_family_t(AF_INET6)
+                address.sin6_port = endpoint.port.bigEndian
+                withUnsafeMutableBytes(of: &address.sin6_addr) { $0.copyBytes(from: endpoint.address.bytes) }
+                withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
+            }
+        }
+        length = socklen_t(endpoint.address.isIPv4 ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
     }
 }

@@ -9,7 +9,7 @@ import Glibc
 public enum TCPSocket {
     /// A listening socket on `address` (SO_REUSEADDR: a restarted server
     /// rebinds while old connections linger in TIME_WAIT).
-    public static func listen(_ address: TransportAddress) throws(SystemError) -> Int32 {
+    public static func listen(_ address: TransportAddress, backlog: Int32 = 64) throws(SystemError) -> Int32 {
         let local = try SocketAddress(address, type: Int32(SOCK_STREAM.rawValue))
         let fd = socket(local.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket", address.description) }
@@ -20,7 +20,7 @@ public enum TCPSocket {
             close(fd)
             throw error
         }
-        guard Glibc.listen(fd, 64) == 0 else {
+        guard Glibc.listen(fd, backlog) == 0 else {
             let error = SystemError("listen", address.description)
             close(fd)
             throw error

@@ -14,6 +14,9 @@ extension NodeConfig {
         /// Management sockets go to `<socketDirectory>/<node-id>.sock`.
         public var socketDirectory: String = NodeConfig.defaultSocketDirectory
         public var timers = Timers()
+        /// A gateway's pod-facing HTTP ingress listens on its own address at
+        /// this port (nil: no ingress).
+        public var ingressPort: UInt16? = 18080
 
         public init() {}
     }
@@ -43,6 +46,9 @@ extension NodeConfig {
         func address(of nodeID: NodeID, port: UInt16) -> TransportAddress {
             let position = topology.nodes.firstIndex { $0.id == nodeID }!
             return try! TransportAddress(host: loopbackAddress(nodeIndex: position, options: options), port: port)
+        }
+        if node.role == .gateway, let port = options.ingressPort {
+            config.forwarding.ingress = address(of: id, port: port)
         }
         var nextLinkID: UInt32 = 1
         for (linkIndex, link) in topology.links.enumerated() where link.a == id || link.b == id {

@@ -103,6 +103,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var spa: SPAClientConfig?
     /// A gateway's pod registration socket (class 1) and who may use it.
     public var pods: PodAccess?
+    /// The forwarding plane: ingress, limits, health checks.
+    public var forwarding = ForwardingSettings()
 
     /// Class 1 access (docs/config.md): a Unix socket where local pods
     /// announce and withdraw prefixes; the peer's uid (SO_PEERCRED) says
@@ -281,6 +283,9 @@ public struct NodeConfig: Sendable, Equatable {
             try pods.finish()
             config.pods = PodAccess(socket: socket, uids: uids, listen: listen, tokenFiles: tokenFiles)
         }
+        if let value = root.value("forwarding"), value != .null {
+            config.forwarding = try ForwardingSettings.parse(value, file: file, path: root.child("forwarding"), role: role)
+        }
         var keyIDs: Set<KeyID> = []
         for (path, item) in try root.array("grant_keys", required: false) {
             var key = try ObjectReader(item, file: file, path: path)
@@ -339,6 +344,7 @@ public struct NodeConfig: Sendable, Equatable {
             root["spa"] = .object(["address": .string(spa.address.description), "node_id": .string(spa.nodeID.rawValue),
                                    "tls": spa.tls.json])
         }
+        if forwarding != ForwardingSettings() { root["forwarding"] = forwarding.json }
         if !grantKeys.isEmpty {
             root["grant_keys"] = .array(grantKeys.map { key in
                 .object(["key_id": .string(key.keyID.rawValue), "public_key_file": .string(key.publicKeyFile)])

@@ -15,7 +15,9 @@ struct ForwardingDecisionTests {
             .add(name("/A"), [.local]),
             .add(name("/A/admin"), [.neighbor(link: 2, node: node("sr2"))]),
         ])
-        return ForwardingTable(node: node("sg1"), fib: fib, alternates: [name("/A"): [.neighbor(link: 1, node: node("sr1"))]])
+        return ForwardingTable(node: node("sg1"), fib: fib,
+                               nodes: [node("sg4"): [.neighbor(link: 1, node: node("sr1"))], node("sr1"): [.neighbor(link: 1, node: node("sr1"))]],
+                               alternates: [name("/A"): [node("sg4")]])
     }
 
     @Test("request targets name services by whole components")
@@ -36,7 +38,7 @@ struct ForwardingDecisionTests {
         let table = Self.table()
         #expect(table.decide(name: Self.name("/A/x"), hopLimit: 5, flowID: 1) == .local(matched: Self.name("/A")))
         #expect(table.decide(name: Self.name("/A/admin/x"), hopLimit: 5, flowID: 1)
-            == .forward(link: 2, node: Self.node("sr2"), matched: Self.name("/A/admin")))
+            == .forward(link: 2, node: Self.node("sr2"), matched: Self.name("/A/admin"), target: nil))
         if case .refuse(.noRoute, _) = table.decide(name: Self.name("/C"), hopLimit: 5, flowID: 1) {} else {
             Issue.record("expected no-route")
         }
@@ -44,7 +46,18 @@ struct ForwardingDecisionTests {
             Issue.record("expected hop-limit-exceeded")
         }
         #expect(table.decideElsewhere(name: Self.name("/A/x"), matched: Self.name("/A"), hopLimit: 3, flowID: 9)
-            == .forward(link: 1, node: Self.node("sr1"), matched: Self.name("/A")))
+            == .forward(link: 1, node: Self.node("sr1"), matched: Self.name("/A"), target: Self.node("sg4")))
+        // Pinned calls route to their gateway, whatever the name's FIB entry says.
+        #expect(table.decide(name: Self.name("/B/x"), target: Self.node("sg4"), hopLimit: 3, flowID: 1)
+            == .forward(link: 1, node: Self.node("sr1"), matched: nil, target: Self.node("sg4")))
+        if case .refuse(.noRoute, _) = table.decide(name: Self.name("/B/x"), target: Self.node("sg9"), hopLimit: 3, flowID: 1) {} else {
+            Issue.record("expected no-route to an unknown gateway")
+        }
+        // At the gateway it is pinned to, a call is local or refused, never sent on.
+        #expect(table.decide(name: Self.name("/A/x"), target: Self.node("sg1"), hopLimit: 3, flowID: 1) == .local(matched: Self.name("/A")))
+        if case .refuse(.noHealthyInstance, _) = table.decide(name: Self.name("/B/x"), target: Self.node("sg1"), hopLimit: 3, flowID: 1) {} else {
+            Issue.record("expected no-healthy-instance")
+        }
         if case .refuse(.noHealthyInstance, _) = table.decideElsewhere(name: Self.name("/Z"), matched: Self.name("/Z"), hopLimit: 3, flowID: 9) {} else {
             Issue.record("expected no-healthy-instance")
         }
@@ -55,13 +68,13 @@ struct ForwardingDecisionTests {
         let table = Self.table()
         var counts: [NodeID: Int] = [:]
         for flow in 0..<10_000 as Range<UInt64> {
-            guard case let .forward(_, node, _) = table.decide(name: Self.name("/B/x"), hopLimit: 8, flowID: flow) else {
+            guard case let .forward(_, node, _, _) = table.decide(name: Self.name("/B/x"), hopLimit: 8, flowID: flow) else {
                 Issue.record("expected a forward")
                 return
             }
             counts[node, default: 0] += 1
             #expect(table.decide(name: Self.name("/B/y"), hopLimit: 3, flowID: flow) == .forward(
-                link: node == Self.node("sr1") ? 1 : 2, node: node, matched: Self.name("/B")))
+                link: node == Self.node("sr1") ? 1 : 2, node: node, matched: Self.name("/B"), target: nil))
         }
         #expect(counts.count == 2)
         #expect(counts.values.allSatisfy { $0 > 4_500 })

@@ -258,7 +258,7 @@ enum Arbitrary {
         ForwardHeader(name: name(&rng), flowID: u64(&rng), hopLimit: UInt8.random(in: 0...255, using: &rng),
                       origin: node(&rng), policyID: optional(&rng) { u64(&$0) },
                       applicationProtocol: ApplicationProtocol(rawValue: UInt8.random(in: 0...255, using: &rng)),
-                      extensions: extensions(&rng))
+                      targetGateway: optional(&rng) { node(&$0) }, extensions: extensions(&rng))
     }
 
     static func traceHop<R: RandomNumberGenerator>(_ rng: inout R) -> TraceHop {

@@ -67,7 +67,7 @@ enum Samples {
         ("PolicyAck", .policyAck(PolicyAck(policyID: 5, version: 2, node: node("sr1"), status: .installed))),
         ("PolicyWithdraw", .policyWithdraw(PolicyWithdraw(policyID: 5, version: 2, issuer: node("scsc")))),
         ("ForwardHeader", .forwardHeader(ForwardHeader(
-            name: name("/B/items/42"), flowID: 0x1234_5678_9ABC, hopLimit: 16, origin: node("sg1")))),
+            name: name("/B/items/42"), flowID: 0x1234_5678_9ABC, hopLimit: 16, origin: node("sg1"), targetGateway: node("sg4")))),
         ("ForwardReply", .forwardReply(ForwardReply(
             status: .failed, node: node("sr3"), reason: .nextHopDown, reasonText: "sg4 refused the connection",
             trace: [TraceHop(node: node("sg1"), matched: name("/B"), nextNode: node("sr1"))]))),

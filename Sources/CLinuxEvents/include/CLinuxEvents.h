@@ -45,4 +45,16 @@ int damc_watch_directory(const char *directory);
 /// Waits until `fd` is readable or `milliseconds` pass, then drains it.
 void damc_wait_readable(int fd, int milliseconds);
 
+/// splice(2) between a socket and a pipe (needs _GNU_SOURCE): moves up to
+/// `length` bytes without copying them through user space. Returns the
+/// count moved, 0 at end of input, or -1 with errno.
+long damc_splice(int from, int to, unsigned long length);
+/// A pipe for splice(2), close-on-exec and non-blocking on both ends,
+/// enlarged to `size` bytes when the system allows. Returns 0 on success.
+int damc_splice_pipe(int fds[2], int size);
+/// A blocking accept4(2) (close-on-exec), for forwarding threads.
+int damc_accept_blocking(int listener);
+/// Starts a detached thread with a small stack that runs `body(context)`.
+/// Returns 0 on success (pthread_create's error otherwise).
+int damc_spawn_thread(void (*body)(void *), void *context, unsigned long stack_bytes);
 #endif

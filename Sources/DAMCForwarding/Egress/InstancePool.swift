@@ -7,8 +7,9 @@ import DAMCWire
 /// Balancing is power of two choices (Mitzenmacher 2001, as Linkerd and
 /// Envoy's least-request use it): two healthy candidates are drawn with
 /// probability proportional to their weight, and the one with fewer
-/// outstanding calls per unit of weight wins; a tie goes to the lower
-/// probe RTT. It needs no global scan and avoids herding on one instance.
+/// outstanding calls per unit of weight wins; on a tie the first drawn
+/// wins unless the other's probe RTT is under half of its. It needs no
+/// global scan and avoids herding on one instance.
 public struct InstancePool: Sendable {
     public private(set) var instances: [Instance] = []
     public var policy: HealthPolicy
@@ -142,13 +143,16 @@ public struct InstancePool: Sendable {
         return instances[chosen].endpoint
     }
 
-    /// Of two instances, the one with fewer outstanding calls per weight,
-    /// then the lower RTT.
+    /// Of two instances, the one with fewer outstanding calls per unit of
+    /// weight; on a tie the first drawn (so idle instances share calls in
+    /// proportion to their weights), unless the second's probe RTT is
+    /// clearly lower (under half).
     func better(_ a: Int, _ b: Int) -> Int {
-        let left = (instances[a].outstanding + 1) * Int(instances[b].weight)
-        let right = (instances[b].outstanding + 1) * Int(instances[a].weight)
+        let left = instances[a].outstanding * Int(instances[b].weight)
+        let right = instances[b].outstanding * Int(instances[a].weight)
         if left != right { return left < right ? a : b }
-        return (instances[a].rttMicros ?? .infinity) <= (instances[b].rttMicros ?? .infinity) ? a : b
+        if let rttA = instances[a].rttMicros, let rttB = instances[b].rttMicros, rttB * 2 < rttA { return b }
+        return a
     }
 
     /// A call chosen by `choose` ended.

@@ -43,11 +43,11 @@ public struct HTTPHeadParser: Sendable {
             return nil
         }
         guard end <= limits.maxHeadBytes else { throw .headTooLarge(limit: limits.maxHeadBytes) }
-        // Lines without their CRLF; the last two (empty) are the terminator.
+        // Lines without their CRLF, up to the blank line that ends the head.
         var lines: [ArraySlice<UInt8>] = []
         var start = 0
         var index = 0
-        while index + 1 < end {
+        while index + 1 < end - 2 {
             if bytes[index] == 0x0D {
                 guard bytes[index + 1] == 0x0A else { throw .malformedHeader("bare CR") }
                 lines.append(bytes[start..<index])

@@ -32,7 +32,7 @@ public struct ForwardHeader: WireMessage {
     public static let context: StaticString = "ForwardHeader"
     public static let schema: [FieldSpec] = [
         .required(.name), .required(.flowID), .required(.hopLimit), .required(.nodeID),
-        .optional(.policyID), .required(.applicationProtocol),
+        .optional(.policyID), .required(.applicationProtocol), .optional(.targetGateway),
     ]
 
     /// The name the call is addressed to (the request path, whole).
@@ -47,17 +47,23 @@ public struct ForwardHeader: WireMessage {
     /// The policy that steers the call, when the scheduling centre installed one.
     public var policyID: UInt64?
     public var applicationProtocol: ApplicationProtocol
+    /// Set by a gateway that has no healthy instance and sends the call on
+    /// to another gateway that serves the name: the hops route to that
+    /// gateway (not by name, which could lead back), and it does not send
+    /// the call on again, so gateways without instances never bounce a call.
+    public var targetGateway: NodeID?
     /// Unknown non-critical elements, kept verbatim.
     public var extensions: [RawElement]
 
     public init(name: ServiceName, flowID: UInt64, hopLimit: UInt8, origin: NodeID, policyID: UInt64? = nil,
-                applicationProtocol: ApplicationProtocol = .http1, extensions: [RawElement] = []) {
+                applicationProtocol: ApplicationProtocol = .http1, targetGateway: NodeID? = nil, extensions: [RawElement] = []) {
         self.name = name
         self.flowID = flowID
         self.hopLimit = hopLimit
         self.origin = origin
         self.policyID = policyID
         self.applicationProtocol = applicationProtocol
+        self.targetGateway = targetGateway
         self.extensions = extensions
     }
 
@@ -68,6 +74,7 @@ public struct ForwardHeader: WireMessage {
         origin = try fields.identifier(.nodeID)
         policyID = try fields.optionalInteger(.policyID)
         applicationProtocol = ApplicationProtocol(rawValue: UInt8(try fields.integer(.applicationProtocol, max: UInt64(UInt8.max))))
+        targetGateway = try fields.optionalIdentifier(.targetGateway)
         extensions = fields.unknown
     }
 
@@ -78,6 +85,7 @@ public struct ForwardHeader: WireMessage {
         writer.write(.nodeID, identifier: origin)
         if let policyID { writer.write(.policyID, integer: policyID) }
         writer.write(.applicationProtocol, integer: UInt64(applicationProtocol.rawValue))
+        if let targetGateway { writer.write(.targetGateway, identifier: targetGateway) }
         writer.write(extensions)
     }
 }

@@ -1,0 +1,187 @@
+import CLinuxEvents
+import DAMCForwarding
+import DAMCRouting
+import DAMCTopology
+import DAMCWire
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The forwarding plane of one node (draft-li-icnrg-damc §7.2; DESIGN.md
+/// §2a; docs/forwarding.md): TCP listeners on every link's local address
+/// for calls from neighbours, and on a gateway the pod-facing HTTP
+/// ingress. Each call runs on its own thread, consulting the tables the
+/// routing daemon publishes here; the routing engine's event loop never
+/// waits for a call.
+public final class ForwardingPlane: Sendable {
+    let node: NodeID
+    let role: NodeRole
+    let settings: ForwardingSettings
+    let logger: Logger
+    let parser: HTTPHeadParser
+    private let table: Mutex<ForwardingTable>
+    private let neighbors: Mutex<[LinkID: SocketAddress]>
+    let pool: Mutex<InstancePool>
+    let counters = Mutex(ForwardingCounters())
+    private let listeners = Mutex<[Int32]>([])
+    private let active = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    /// Called (from any thread) when an instance's health changed, so the
+    /// daemon can re-advertise its prefixes.
+    let healthChanged: @Sendable () -> Void
+
+    public init(node: NodeID, role: NodeRole, settings: ForwardingSettings, logger: Logger,
+                healthChanged: @escaping @Sendable () -> Void) {
+        self.node = node
+        self.role = role
+        self.settings = settings
+        self.logger = logger
+        self.healthChanged = healthChanged
+        parser = HTTPHeadParser(limits: .init(maxHeadBytes: settings.maxHeadBytes, maxFields: settings.maxHeaderFields))
+        table = Mutex(ForwardingTable(node: node))
+        neighbors = Mutex([:])
+        pool = Mutex(InstancePool(policy: HealthPolicy(
+            intervalMs: settings.health.intervalMs, timeoutMs: settings.health.timeoutMs,
+            fall: settings.health.fall, rise: settings.health.rise, httpPath: settings.health.httpPath)))
+    }
+
+    // MARK: Tables (from the event loop)
+
+    /// Installs the tables that new calls use.
+    public func publish(_ next: ForwardingTable) { table.withLock { $0 = next } }
+
+    /// The tables in force.
+    public var currentTable: ForwardingTable { table.withLock { $0 } }
+
+    /// Where each link's neighbour takes calls: the same address and port
+    /// as the link's UDP socket, over TCP (docs/forwarding.md §hops).
+    public func setNeighbors(_ links: [NodeConfig.Link]) throws(SystemError) {
+        var map: [LinkID: SocketAddress] = [:]
+        for link in links { map[link.id] = try SocketAddress(link.peer, type: Int32(SOCK_STREAM.rawValue)) }
+        neighbors.withLock { $0 = map }
+    }
+
+    func neighborAddress(_ link: LinkID) -> SocketAddress? { neighbors.withLock { $0[link] } }
+
+    /// Makes the instance pool hold the pods' registrations.
+    public func setInstances(_ registrations: [(prefix: ServiceName, pod: PodID?, endpoint: Endpoint, weight: UInt16)]) {
+        pool.withLock { $0.sync(registrations) }
+    }
+
+    /// A copy of the instances and their health.
+    public var instances: [Instance] { pool.withLock { $0.instances } }
+
+    /// Counters and active flows, copied.
+    var snapshot: ForwardingCounters { counters.withLock { $0 } }
+
+    public var activeCalls: Int { active.load(ordering: .relaxed) }
+
+    // MARK: Listeners
+
+    /// What a listener takes: calls from neighbours, or HTTP from pods.
+    enum ListenerKind { case link, ingress }
+
+    /// Listens on `address` and serves each connection on its own thread.
+    func listen(on address: TransportAddress, kind: ListenerKind) throws(SystemError) {
+        let fd = try TCPSocket.listen(address, backlog: 1024)
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)   // the accept thread blocks
+        listeners.withLock { $0.append(fd) }
+        let started = ForwardingThread.spawn { [self] in acceptLoop(fd, kind: kind) }
+        guard started else {
+            close(fd)
+            throw SystemError("pthread_create", "forwarding listener \(address)", code: EAGAIN)
+        }
+    }
+
+    /// Opens the link listeners and, on a gateway, the ingress.
+    public func start(links: [NodeConfig.Link]) throws(SystemError) {
+        try setNeighbors(links)
+        for link in links { try listen(on: link.local, kind: .link) }
+        if let ingress = settings.ingress { try listen(on: ingress, kind: .ingress) }
+        if role == .gateway { startProber() }
+    }
+
+    /// Opens a listener for a link added by a reload.
+    public func addLink(_ link: NodeConfig.Link) throws(SystemError) {
+        try listen(on: link.local, kind: .link)
+    }
+
+    /// Closes the listeners; calls in progress finish on their own.
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        let fds = listeners.withLock { fds in
+            let taken = fds
+            fds.removeAll()
+            return taken
+        }
+        for fd in fds { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    private func acceptLoop(_ listener: Int32, kind: ListenerKind) {
+        defer { close(listener) }
+        while !isStopping {
+            let fd = damc_accept_blocking(listener)
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
+                    counters.withLock { $0.add("accept_failures") }
+                    var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+                    nanosleep(&pause, nil)   // back off while descriptors are short
+                    continue
+                }
+                return   // shut down
+            }
+            ForwardingIO.prepare(fd)
+            guard admit() else {
+                counters.withLock { $0.add("refused_overloaded") }
+                refuseOverloaded(fd, kind: kind)
+                close(fd)
+                continue
+            }
+            let spawned = ForwardingThread.spawn { [self] in
+                defer { release() }
+                switch kind {
+                case .link: serveHop(fd)
+                case .ingress: serveIngress(fd)
+                }
+            }
+            if !spawned {
+                release()
+                counters.withLock { $0.add("refused_overloaded") }
+                refuseOverloaded(fd, kind: kind)
+                close(fd)
+            }
+        }
+    }
+
+    /// Counts a call in if there is room under `max_calls`.
+    private func admit() -> Bool {
+        if active.wrappingAdd(1, ordering: .relaxed).newValue > settings.maxCalls {
+            active.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    private func release() { active.wrappingSubtract(1, ordering: .relaxed) }
+
+    private func refuseOverloaded(_ fd: Int32, kind: ListenerKind) {
+        let text = "\(node) carries \(settings.maxCalls) calls already"
+        switch kind {
+        case .ingress:
+            let response = ErrorResponse(status: 503, code: ReasonCode.overloaded.description, name: nil,
+                                         hop: node.rawValue, reason: text, keepAlive: false)
+            try? ForwardingIO.write(fd, response.bytes, timeoutMs: 100)
+        case .link:
+            let reply = ForwardReply(status: .failed, node: node, reason: .overloaded, reasonText: text)
+            try? ForwardingIO.write(fd, reply.encode(), timeoutMs: 100)
+        }
+    }
+
+    static func nowNanoseconds() -> Int64 { MonotonicClock.now() }
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""A small HTTP/1.1 service for the forwarding tests (docs/forwarding.md).
+
+GET  /healthz           200 "ok"
+GET  /.../blob?size=N   N bytes of a fixed pattern; X-SHA256 header has their digest
+GET  /.../slow?ms=N     answers after N milliseconds
+GET  anything else      JSON {"service": NAME, "path": PATH, "method": "GET"}
+POST anything           reads the body (Content-Length or chunked) and answers
+                        JSON {"service": NAME, "bytes": N, "sha256": HEX}
+
+Usage: test_service.py ADDRESS PORT NAME
+It prints "ready" on stdout once listening, and exits when stdin closes
+(so a test that dies never leaves it behind).
+"""
+import hashlib
+import http.server
+import json
+import sys
+import threading
+import time
+import urllib.parse
+
+PATTERN = bytes((i * 7 + (i >> 8)) & 0xFF for i in range(1 << 16))
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "damc-test-service"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, headers=None):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        if url.path == "/healthz":
+            self.reply(200, b"ok\n")
+            return
+        if url.path.endswith("/blob"):
+            size = int(query.get("size", ["0"])[0])
+            digest = hashlib.sha256()
+            left = size
+            while left > 0:
+                chunk = PATTERN[: min(left, len(PATTERN))]
+                digest.update(chunk)
+                left -= len(chunk)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.send_header("X-SHA256", digest.hexdigest())
+            self.end_headers()
+            left = size
+            while left > 0:
+                chunk = PATTERN[: min(left, len(PATTERN))]
+                self.wfile.write(chunk)
+                left -= len(chunk)
+            return
+        if url.path.endswith("/slow"):
+            time.sleep(int(query.get("ms", ["100"])[0]) / 1000)
+        body = json.dumps({"service": self.server.name, "path": self.path, "method": "GET"}).encode() + b"\n"
+        self.reply(200, body)
+
+    def do_POST(self):
+        digest = hashlib.sha256()
+        total = 0
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                left = size
+                while left > 0:
+                    data = self.rfile.read(min(left, 1 << 20))
+                    if not data:
+                        return
+                    digest.update(data)
+                    left -= len(data)
+                    total += len(data)
+                self.rfile.readline()
+        else:
+            left = int(self.headers.get("Content-Length", "0"))
+            while left > 0:
+                data = self.rfile.read(min(left, 1 << 20))
+                if not data:
+                    return
+                digest.update(data)
+                left -= len(data)
+                total += len(data)
+        body = json.dumps({"service": self.server.name, "bytes": total, "sha256": digest.hexdigest()}).encode() + b"\n"
+        self.reply(200, body)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+
+
+def main():
+    address, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    server = Server((address, port), Handler)
+    server.name = name
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print("ready", flush=True)
+    sys.stdin.read()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+import DAMCForwarding
+import DAMCRuntime
+import DAMCServiceKit
+import DAMCTopology
+import DAMCWire
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 7: calls by name through the Figure 2 mesh on loopback, to real
+/// HTTP services registered over class 1, and back (docs/forwarding.md).
+@Suite("Forwarding plane: calls by name through the mesh", .serialized)
+struct ForwardingTests {
+    /// Figure 2's gateways and routers; services come from pods at run time.
+    static let topologyText = """
+    { "name": "forwarding",
+      "nodes": [ { "id": "sg1", "role": "sg" }, { "id": "sg2", "role": "sg" }, { "id": "sg3", "role": "sg" },
+                 { "id": "sg4", "role": "sg" }, { "id": "sr1", "role": "sr" }, { "id": "sr2", "role": "sr" },
+                 { "id": "sr3", "role": "sr" } ],
+      "links": [ { "a": "sg1", "b": "sr1" }, { "a": "sg2", "b": "sr2" }, { "a": "sr1", "b": "sr2" },
+                 { "a": "sr1", "b": "sr3" }, { "a": "sr2", "b": "sr3" }, { "a": "sg3", "b": "sr1" },
+                 { "a": "sg3", "b": "sr3" }, { "a": "sg4", "b": "sr2" }, { "a": "sg4", "b": "sr3" } ] }
+    """
+    static let nodes = ["sg1", "sg2", "sg3", "sg4", "sr1", "sr2", "sr3"]
+    static let block: UInt8 = 61
+    static func address(_ node: String) -> String {
+        "127.\(block).0.\(nodes.firstIndex(of: node)! + 1)"
+    }
+    static let ingressPort: UInt16 = 18080
+
+    /// The mesh with pod sockets on the gateways (our uid is each gateway's
+    /// pod) and quick health checks.
+    static func startMesh(_ harness: DaemonHarness) throws {
+        let topology = try Topology.parse(Data(topologyText.utf8), file: "forwarding")
+        var options = NodeConfig.RenderOptions()
+        options.addressBlock = block
+        options.basePort = 17600
+        options.socketDirectory = harness.socketDirectory
+        options.timers = .fast
+        options.ingressPort = ingressPort
+        for node in nodes {
+            var config = try NodeConfig.render(topology: topology, node: try NodeID(node), options: options)
+            if config.role == .gateway {
+                config.pods = NodeConfig.PodAccess(socket: "\(harness.directory)/\(node).pods.sock",
+                                                   uids: [getuid(): try PodID("pod-\(node)")])
+                config.forwarding.health.intervalMs = 200
+                config.forwarding.health.timeoutMs = 200
+                config.forwarding.health.fall = 2
+                config.forwarding.health.rise = 1
+                config.forwarding.health.httpPath = "/healthz"
+                config.forwarding.headerTimeoutMs = 1000
+            }
+            try harness.write(config)
+            try harness.start(node)
+        }
+    }
+
+    /// Registers a service instance at `gateway` over class 1.
+    static func register(_ harness: DaemonHarness, _ gateway: String, _ prefix: String, _ service: TestService) throws {
+        let endpoint = Endpoint(address: try IPAddress(bytes: service.host.split(separator: ".").map { UInt8($0)! }),
+                                port: service.port)
+        let registration = ServiceRegistration(socketPath: "\(harness.directory)/\(gateway).pods.sock",
+                                               pod: try PodID("pod-\(gateway)"), prefix: try ServiceName(prefix),
+                                               endpoint: endpoint)
+        let answer = try registration.announce(waitForFinal: true)
+        #expect(answer.status == .granted, "\(answer)")
+    }
+
+    static func client(_ gateway: String = "sg1") throws -> HTTPTestClient {
+        try HTTPTestClient(host: address(gateway), port: ingressPort)
+    }
+
+    static func fibHas(_ harness: DaemonHarness, _ node: String, _ prefixes: [String]) -> Bool {
+        let lines = harness.fibLines(node) ?? []
+        return prefixes.allSatisfy { prefix in lines.contains { $0.split(separator: " ")[1] == prefix } }
+    }
+
+    @Test("calls by name: routing, keep-alive, chunked, 1 GiB up, 64 MiB down, 500 at once, trace, failover, errors")
+    func endToEnd() throws {
+        let harness = try DaemonHarness("forwarding")
+        defer { harness.stopAll() }
+        try Self.startMesh(harness)
+        let b3 = try TestService(host: "127.\(Self.block).1.3", port: 9003, name: "b3")
+        let b4 = try TestService(host: "127.\(Self.block).1.4", port: 9004, name: "b4")
+        let c2 = try TestService(host: "127.\(Self.block).1.2", port: 9002, name: "c2")
+        #expect(harness.poll { harness.request("sg3", ["show", "version"]) != nil && harness.request("sg4", ["show", "version"]) != nil })
+        try Self.register(harness, "sg3", "/B", b3)
+        try Self.register(harness, "sg4", "/B", b4)
+        try Self.register(harness, "sg2", "/C", c2)
+        #expect(harness.poll { ["sg1", "sr1", "sr2", "sr3"].allSatisfy { Self.fibHas(harness, $0, ["/B", "/C"]) } },
+                "sg1 \(harness.fibLines("sg1") ?? [])")
+
+        // A call to /B/... reaches the nearest gateway's instance through sr1;
+        // the path reaches the service unchanged. Keep-alive: three calls, one connection.
+        let connection = try Self.client()
+        for index in 0..<3 {
+            let response = try connection.request("GET", "/B/items/\(index)?q=1")
+            #expect(response.status == 200, "\(response.text)")
+            #expect(response.json?["service"] as? String == "b3")
+            #expect(response.json?["path"] as? String == "/B/items/\(index)?q=1")
+        }
+        let other = try connection.request("GET", "/C/x")
+        #expect(other.json?["service"] as? String == "c2", "\(other.text)")
+
+        // trace: sg1 -> sr1 -> sg3, which names the instance.
+        let trace = harness.request("sg1", ["trace", "/B/items/1"])
+        let hops = trace?["hops"]?.arrayValue?.compactMap { $0["node"]?.stringValue }
+        #expect(hops == ["sg1", "sr1", "sg3"], "\(String(describing: trace))")
+        #expect(trace?["status"]?.stringValue == "reachable")
+        #expect(trace?["hops"]?.arrayValue?.last?["instance"]?.stringValue == "127.\(Self.block).1.3:9003")
+
+        // No route: a clear error naming the name, the hop and the reason; the connection stays usable.
+        let missing = try connection.request("GET", "/nowhere/x")
+        #expect(missing.status == 404)
+        #expect(missing.header("X-DAMC-Error") == "no-route")
+        #expect(missing.json?["name"] as? String == "/nowhere/x")
+        #expect(missing.json?["hop"] as? String == "sg1")
+        #expect(try connection.request("GET", "/B/after-error").status == 200)
+
+        // Chunked request body, scanned through, never buffered whole.
+        let chunks = [Array(repeating: UInt8(ascii: "a"), count: 100_000), Array("tail".utf8)]
+        var chunked = "POST /B/chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        for chunk in chunks { chunked += String(chunk.count, radix: 16) + "\r\n" + String(decoding: chunk, as: UTF8.self) + "\r\n" }
+        try connection.send(chunked + "0\r\n\r\n")
+        let chunkedReply = try connection.response(method: "POST")
+        #expect(chunkedReply.json?["bytes"] as? Int == 100_004, "\(chunkedReply.text)")
+
+        // 1 GiB up: the service's SHA-256 equals ours.
+        let block = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+        let upload = try Self.client()
+        let gib = 1024
+        try upload.send("POST /B/upload HTTP/1.1\r\nHost: t\r\nContent-Length: \(gib << 20)\r\n\r\n")
+        let sent = SHA256Digest()
+        for _ in 0..<gib {
+            try upload.send(block)
+            sent.update(block)
+        }
+        let uploaded = try upload.response(method: "POST")
+        #expect(uploaded.json?["bytes"] as? Int == gib << 20, "\(uploaded.text)")
+        #expect(uploaded.json?["sha256"] as? String == sent.hex)
+
+        // 64 MiB down.
+        let received = SHA256Digest()
+        var count = 0
+        try upload.send("GET /B/blob?size=\(64 << 20) HTTP/1.1\r\nHost: t\r\n\r\n")
+        let blob = try upload.response { piece in
+            received.update(piece)
+            count += piece.count
+        }
+        #expect(count == 64 << 20)
+        #expect(blob.header("X-SHA256") == received.hex)
+
+        // 500 connections open at once, each with a call in flight.
+        var many: [HTTPTestClient] = []
+        for index in 0..<500 {
+            let client = try Self.client()
+            try client.send("GET /B/many/\(index) HTTP/1.1\r\nHost: t\r\n\r\n")
+            many.append(client)
+        }
+        var answered = 0
+        for (index, client) in many.enumerated() {
+            let response = try client.response()
+            if response.status == 200 && response.json?["path"] as? String == "/B/many/\(index)" { answered += 1 }
+        }
+        #expect(answered == 500)
+        many.removeAll()
+
+        // Failover: b3 dies. The first call after it finds sg3's instance
+        // refusing, ejects it and goes on to sg4; no call fails.
+        b3.stop()
+        var failures: [String] = []
+        var servedBy: Set<String> = []
+        for index in 0..<20 {
+            let response = try connection.request("GET", "/B/after-kill/\(index)")
+            if response.status != 200 { failures.append("\(response.status) \(response.text)") }
+            if let service = response.json?["service"] as? String { servedBy.insert(service) }
+        }
+        #expect(failures.isEmpty, "\(failures)")
+        #expect(servedBy == ["b4"])
+        let instances = harness.request("sg3", ["show", "instances"])?["instances"]?.arrayValue ?? []
+        #expect(instances.first?["state"]?.stringValue == "ejected", "\(instances)")
+
+        // No instance anywhere: a clear 503 naming the last gateway tried.
+        b4.stop()
+        #expect(harness.poll {
+            harness.request("sg4", ["show", "instances"])?["instances"]?.arrayValue?.first?["state"]?.stringValue == "ejected"
+        })
+        let none = try connection.request("GET", "/B/none")
+        #expect(none.status == 503, "\(none.text)")
+        #expect(none.header("X-DAMC-Error") == "no-healthy-instance")
+        #expect((none.json?["reason"] as? String)?.contains("no healthy instance of /B") == true, "\(none.text)")
+
+        // Every new reply matches docs/schemas/management.json.
+        for (command, node, args) in [("show instances", "sg3", ["show", "instances"]), ("show flows", "sr1", ["show", "flows"]),
+                                      ("trace", "sg1", ["trace", "/C/x"]), ("show counters", "sr1", ["show", "counters"])] {
+            let reply = try #require(harness.request(node, args), "\(command)")
+            let schema = try #require(SchemaValidator.schema(for: command), "no schema for \(command)")
+            let problems = SchemaValidator.validate(reply, schema)
+            #expect(problems.isEmpty, "\(command): \(problems)")
+        }
+        let relayed = harness.request("sr1", ["show", "counters"])?["forwarding"]?["relayed"]
+        #expect(relayed.map { if case let .integer(value) = $0 { value >= 500 } else { false } } == true, "\(String(describing: relayed))")
+    }
+}
