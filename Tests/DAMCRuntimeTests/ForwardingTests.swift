@@ -204,3 +204,127 @@ struct ForwardingTests {
         #expect(relayed.map { if case let .integer(value) = $0 { value >= 500 } else { false } } == true, "\(String(describing: relayed))")
     }
 }
+
+/// Issue 7, bad input: every malformed or hostile call gets an error
+/// response or a closed connection with a counter, and calls keep flowing.
+@Suite("Forwarding plane: bad input", .serialized)
+struct ForwardingBadInputTests {
+    static let topologyText = """
+    { "name": "line", "nodes": [ { "id": "sg1", "role": "sg" }, { "id": "sr1", "role": "sr" },
+                                 { "id": "sr2", "role": "sr" }, { "id": "sg2", "role": "sg" } ],
+      "links": [ { "a": "sg1", "b": "sr1" }, { "a": "sr1", "b": "sr2" }, { "a": "sr2", "b": "sg2" } ] }
+    """
+    static let nodes = ["sg1", "sr1", "sr2", "sg2"]
+    static let block: UInt8 = 62
+
+    static func counter(_ harness: DaemonHarness, _ node: String, _ name: String) -> Int64 {
+        if case let .integer(value)? = harness.request(node, ["show", "counters"])?["forwarding"]?[name] { return value }
+        return 0
+    }
+
+    /// Sends raw bytes to `node`'s forwarding listener on its first link and
+    /// returns the decoded reply, if one came.
+    static func rawHop(_ config: NodeConfig, _ bytes: [UInt8]) throws -> ForwardReply? {
+        let link = config.links[0].local
+        let client = try HTTPTestClient(host: link.host, port: link.port, timeoutSeconds: 10)
+        try client.send(bytes)
+        while true {
+            if let length = try? DAMCMessage.frameLength(of: client.buffer), client.buffer.count >= length {
+                if case let .forwardReply(reply) = try DAMCMessage.decode(Array(client.buffer[0..<length])) { return reply }
+                return nil
+            }
+            guard try client.fill() else { return nil }
+        }
+    }
+
+    @Test("malformed HTTP, oversized heads, trickling and vanishing clients, lying headers, hop limit")
+    func badInput() throws {
+        let harness = try DaemonHarness("forwarding-bad")
+        defer { harness.stopAll() }
+        let topology = try Topology.parse(Data(Self.topologyText.utf8), file: "line")
+        var options = NodeConfig.RenderOptions()
+        options.addressBlock = Self.block
+        options.basePort = 17700
+        options.socketDirectory = harness.socketDirectory
+        options.timers = .fast
+        for node in Self.nodes {
+            var config = try NodeConfig.render(topology: topology, node: try NodeID(node), options: options)
+            config.forwarding.headerTimeoutMs = 500
+            config.forwarding.maxHeadBytes = 2048
+            if node == "sg2" {
+                config.pods = NodeConfig.PodAccess(socket: "\(harness.directory)/sg2.pods.sock", uids: [getuid(): try PodID("pod2")])
+            }
+            try harness.write(config)
+            try harness.start(node)
+        }
+        let service = try TestService(host: "127.\(Self.block).1.4", port: 9104, name: "b")
+        #expect(harness.poll { harness.request("sg2", ["show", "version"]) != nil })
+        let registration = ServiceRegistration(socketPath: "\(harness.directory)/sg2.pods.sock", pod: try PodID("pod2"),
+                                               prefix: try ServiceName("/B"),
+                                               endpoint: Endpoint(address: .v4(127, Self.block, 1, 4), port: 9104))
+        #expect(try registration.announce().status == .granted)
+        #expect(harness.poll { Self.nodes.allSatisfy { ForwardingTests.fibHas(harness, $0, ["/B"]) } })
+        let ingress = "127.\(Self.block).0.1"
+        func client() throws -> HTTPTestClient { try HTTPTestClient(host: ingress, port: 18080, timeoutSeconds: 30) }
+        func works() throws -> Bool { try client().request("GET", "/B/ok").json?["service"] as? String == "b" }
+        #expect(try works())
+
+        // Malformed request line: 400, closed.
+        let garbage = try client()
+        try garbage.send("\u{1}\u{2}nonsense\r\n\r\n")
+        let bad = try garbage.response()
+        #expect(bad.status == 400, "\(bad.text)")
+        #expect(garbage.closedByPeer())
+        // Smuggling attempt: both framings.
+        let smuggler = try client()
+        try smuggler.send("POST /B/x HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        #expect(try smuggler.response().status == 400)
+        // A head over max_head_bytes: 431.
+        let large = try client()
+        try large.send("GET /B/x HTTP/1.1\r\nX-Big: \(String(repeating: "y", count: 4096))\r\n\r\n")
+        #expect(try large.response().status == 431)
+        // A target that is not a name.
+        #expect(try client().request("GET", "/B/../etc").status == 400)
+        // A client that trickles its head past header_timeout_ms: 408.
+        let slow = try client()
+        try slow.send("GET /B/sl")
+        let timedOut = try slow.response()
+        #expect(timedOut.status == 408, "\(timedOut.text)")
+        // A client that vanishes mid-body: counted, nothing else hurt.
+        let vanishing = try client()
+        try vanishing.send("POST /B/upload HTTP/1.1\r\nContent-Length: 10000000\r\n\r\n")
+        try vanishing.send([UInt8](repeating: 7, count: 1_000_000))
+        _ = shutdown(vanishing.fd, Int32(SHUT_RDWR))
+        #expect(harness.poll { Self.counter(harness, "sg1", "ingress_client_aborts") >= 1 })
+        #expect(try works())
+        #expect(Self.counter(harness, "sg1", "ingress_bad_requests") >= 3)
+
+        // Lying forwarding headers at sr1: garbage, another message type, a frame too large.
+        let sr1 = try #require(harness.configs["sr1"])
+        let junk = try Self.rawHop(sr1, Array("GET / HTTP/1.1\r\n\r\n".utf8))
+        #expect(junk?.reason == .malformed, "\(String(describing: junk))")
+        let wrongType = try Self.rawHop(sr1, DAMCMessage.forwardReply(ForwardReply(status: .connected, node: try NodeID("x"))).encode())
+        #expect(wrongType?.reason == .malformed)
+        let huge = try Self.rawHop(sr1, [0xF8, 0xFE, 0x00, 0x0F, 0x00, 0x00])
+        #expect(huge?.reason == .malformed)
+        #expect(Self.counter(harness, "sr1", "hop_malformed_headers") >= 3)
+
+        // Hop limit: 0 stops at sr1; 1 passes sr1 and stops at sr2, and the reply names sr2.
+        func header(_ limit: UInt8) throws -> [UInt8] {
+            ForwardHeader(name: try ServiceName("/B/x"), flowID: 7, hopLimit: limit, origin: try NodeID("test")).encode()
+        }
+        let zero = try Self.rawHop(sr1, try header(0))
+        #expect(zero?.reason == .hopLimitExceeded && zero?.node.rawValue == "sr1", "\(String(describing: zero))")
+        let one = try Self.rawHop(sr1, try header(1))
+        #expect(one?.reason == .hopLimitExceeded && one?.node.rawValue == "sr2", "\(String(describing: one))")
+        // A call pinned to a gateway that does not exist.
+        var pinned = ForwardHeader(name: try ServiceName("/B/x"), flowID: 7, hopLimit: 8, origin: try NodeID("test"))
+        pinned.targetGateway = try NodeID("nowhere")
+        let nowhere = try Self.rawHop(sr1, pinned.encode())
+        #expect(nowhere?.reason == .noRoute)
+
+        // After all that, every daemon still answers and calls still flow.
+        #expect(try works())
+        for node in Self.nodes { #expect(harness.request(node, ["show", "version"]) != nil, "\(node)") }
+    }
+}

@@ -80,6 +80,10 @@ extension ForwardingPlane {
     func readHeader(_ fd: Int32, buffer: inout [UInt8]) throws -> ForwardHeader {
         let deadline = Self.nowNanoseconds() + settings.headerTimeoutMs * 1_000_000
         while true {
+            // The first byte is the message type: anything but a header is refused at once.
+            if let first = buffer.first, UInt64(first) != MessageType.forwardHeader.rawValue {
+                throw WireError.invalidValue(what: "message", reason: "type \(first) where a ForwardHeader (0xF8) belongs")
+            }
             if let length = try DAMCMessage.frameLength(of: buffer), buffer.count >= length {
                 guard length <= Self.maxHeaderFrame else { throw WireError.messageTooLarge(size: length, limit: Self.maxHeaderFrame) }
                 let message = try DAMCMessage.decode(Array(buffer[0..<length]))
