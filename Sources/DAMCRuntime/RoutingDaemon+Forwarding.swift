@@ -26,9 +26,14 @@ extension RoutingDaemon {
                                            alternates: alternates))
     }
 
-    /// Gives the forwarding plane the pods' registered instances.
+    /// Gives the forwarding plane the configured instances and the pods' registered ones.
     func syncInstances() {
-        forwarding?.setInstances(registrations.map { ($0.prefix, $0.pod, $0.endpoint, $0.weight) })
+        var instances: [(prefix: ServiceName, pod: PodID?, endpoint: Endpoint, weight: UInt16)] = []
+        for service in config.services {
+            for endpoint in service.endpoints { instances.append((service.prefix, service.pod, endpoint, service.weight)) }
+        }
+        instances += registrations.map { ($0.prefix, $0.pod, $0.endpoint, $0.weight) }
+        forwarding?.setInstances(instances)
     }
 
     /// Commands answered off the event loop: `trace NAME` waits on other hops.

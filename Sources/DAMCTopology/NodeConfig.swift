@@ -352,8 +352,10 @@ public struct NodeConfig: Sendable, Equatable {
         }
         if !services.isEmpty {
             root["services"] = .array(services.map { service in
-                .object(["prefix": .string(service.prefix.description), "pod": .string(service.pod.rawValue),
-                         "metric": .int(service.metric), "weight": .int(service.weight)])
+                var object: [String: JSONValue] = ["prefix": .string(service.prefix.description), "pod": .string(service.pod.rawValue),
+                                                   "metric": .int(service.metric), "weight": .int(service.weight)]
+                if !service.endpoints.isEmpty { object["endpoints"] = .array(service.endpoints.map { .string($0.description) }) }
+                return .object(object)
             })
         }
         return .object(root)

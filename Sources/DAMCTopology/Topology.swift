@@ -15,12 +15,16 @@ public struct Topology: Sendable, Equatable {
         public var pod: PodID
         public var metric: UInt32
         public var weight: UInt16
+        /// Instances that serve it without registering over class 1
+        /// (static backends, as in a load balancer's config).
+        public var endpoints: [Endpoint]
 
-        public init(prefix: ServiceName, pod: PodID, metric: UInt32 = 0, weight: UInt16 = 100) {
+        public init(prefix: ServiceName, pod: PodID, metric: UInt32 = 0, weight: UInt16 = 100, endpoints: [Endpoint] = []) {
             self.prefix = prefix
             self.pod = pod
             self.metric = metric
             self.weight = weight
+            self.endpoints = endpoints
         }
     }
 
@@ -140,8 +144,18 @@ extension Topology.Service {
             do { pod = try PodID(podText) } catch { throw service.error("pod", "\(error)") }
             let metric = try service.optionalInteger("metric", in: 0...Int64(UInt32.max)) ?? 0
             let weight = try service.optionalInteger("weight", in: 0...Int64(UInt16.max)) ?? 100
+            var endpoints: [Endpoint] = []
+            for (endpointPath, item) in try service.array("endpoints", required: false) {
+                guard let text = item.stringValue else {
+                    throw ConfigError(file: reader.file, keyPath: endpointPath, reason: "expected \"IPV4:PORT\" or \"[IPV6]:PORT\"")
+                }
+                do { endpoints.append(try TransportAddress(parsing: text).endpoint) } catch {
+                    throw ConfigError(file: reader.file, keyPath: endpointPath, reason: error.reason)
+                }
+            }
             try service.finish()
-            services.append(Topology.Service(prefix: prefix, pod: pod, metric: UInt32(metric), weight: UInt16(weight)))
+            services.append(Topology.Service(prefix: prefix, pod: pod, metric: UInt32(metric), weight: UInt16(weight),
+                                             endpoints: endpoints))
         }
         return services
     }
@@ -171,6 +185,9 @@ extension Topology {
                     var text = "{ \"prefix\": \(quote(service.prefix.description)), \"pod\": \(quote(service.pod.rawValue))"
                     if service.metric != 0 { text += ", \"metric\": \(service.metric)" }
                     if service.weight != 100 { text += ", \"weight\": \(service.weight)" }
+                    if !service.endpoints.isEmpty {
+                        text += ", \"endpoints\": [\(service.endpoints.map { quote($0.description) }.joined(separator: ", "))]"
+                    }
                     return text + " }"
                 }
                 line += ", \"services\": [\(services.joined(separator: ", "))]"

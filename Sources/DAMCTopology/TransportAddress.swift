@@ -1,3 +1,4 @@
+import DAMCWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,6 +25,14 @@ public struct TransportAddress: Hashable, Sendable, CustomStringConvertible {
         }
         self.host = host
         self.port = port
+    }
+
+    /// The same address as a wire `Endpoint` (a service instance's address).
+    public var endpoint: Endpoint {
+        var bytes = [UInt8](repeating: 0, count: isIPv6 ? 16 : 4)
+        let bare = host.split(separator: "%", maxSplits: 1).first.map(String.init) ?? host
+        _ = inet_pton(isIPv6 ? AF_INET6 : AF_INET, bare, &bytes)
+        return Endpoint(address: try! IPAddress(bytes: bytes), port: port)
     }
 
     /// Parses `HOST:PORT` (IPv6 in brackets).

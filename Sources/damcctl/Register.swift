@@ -32,9 +32,7 @@ struct Instance: ParsableArguments {
         do { prefix = try ServiceName(self.prefix) } catch { throw ValidationError("--prefix: \(error)") }
         let address: TransportAddress
         do { address = try TransportAddress(parsing: endpoint) } catch { throw ValidationError("--endpoint: \(error)") }
-        var bytes = [UInt8](repeating: 0, count: address.isIPv6 ? 16 : 4)
-        _ = inet_pton(address.isIPv6 ? AF_INET6 : AF_INET, address.host, &bytes)
-        let endpoint = Endpoint(address: try IPAddress(bytes: bytes), port: address.port)
+        let endpoint = address.endpoint
         let target: ServiceRegistration.Gateway
         if let podSocket {
             target = .unix(path: podSocket)

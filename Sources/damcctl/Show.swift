@@ -7,11 +7,11 @@ import Foundation
 /// `--json`, the stable JSON of docs/management.md.
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a daemon's neighbors, lsdb, rib, fib, interfaces, counters, version, pods, grants or sessions.")
+        abstract: "Show a daemon's neighbors, lsdb, rib, fib, interfaces, counters, version, pods, grants, instances, flows or sessions.")
 
     @OptionGroup var target: Target
 
-    @Argument(help: "neighbors | lsdb | rib | fib | interfaces | counters | version | pods | grants (gateways, SPA) | sessions (SPA)")
+    @Argument(help: "neighbors | lsdb | rib | fib | interfaces | counters | version | flows | pods | grants | instances (gateways) | sessions (SPA)")
     var what: String
 
     @Argument(help: "For lsdb: an origin node id to show only its LSAs.")
@@ -40,6 +40,22 @@ struct Lookup: ParsableCommand {
 
     func run() throws {
         try Remote.run(["lookup", name], target: target, table: { Tables.render("lookup", $0, detail: false) })
+    }
+}
+
+/// `damcctl trace NAME`: the hops a call to NAME takes right now, each
+/// with the table entry it used, and the instance at the end.
+struct Trace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the hops a call to a name takes now: each hop's FIB or policy entry, and the instance it reaches.")
+
+    @OptionGroup var target: Target
+
+    @Argument(help: "A service name, e.g. /shop/cart/items/42.")
+    var name: String
+
+    func run() throws {
+        try Remote.run(["trace", name], target: target, table: { Tables.render("trace", $0, detail: false) })
     }
 }
 

@@ -46,9 +46,23 @@ enum Tables {
             return "Grants of \(node)\n" + table(data["grants"], [
                 ("SERIAL", "serial"), ("PREFIX", "prefix"), ("GATEWAY", "gateway"), ("POD", "pod"),
                 ("NOT BEFORE", "not_before"), ("NOT AFTER", "not_after"), ("KEY", "key_id")])
+        case "instances":
+            return "Instances behind \(node)\n" + table(data["instances"], [
+                ("PREFIX", "prefix"), ("POD", "pod"), ("ENDPOINT", "endpoint"), ("WEIGHT", "weight"), ("STATE", "state"),
+                ("OUT", "outstanding"), ("CALLS", "calls"), ("RTT(us)", "rtt_us"), ("LOSS(ppm)", "loss_ppm"),
+                ("EJECTED BECAUSE", "ejected_because")])
+        case "flows":
+            return "Active calls at \(node): \(cell(data["active_calls"]))\n" + table(data["flows"], [
+                ("NEXT HOP", "next_hop"), ("CALLS", "active_calls")])
+        case "trace":
+            let outcome = data["status"]?.stringValue == "reachable"
+                ? "reachable"
+                : "failed at \(cell(data["answered_by"])): \(cell(data["reason"])) (\(cell(data["reason_text"])))"
+            return "Trace of \(cell(data["name"])) from \(node): \(outcome)\n" + table(data["hops"], [
+                ("HOP", "node"), ("MATCHED", "matched"), ("POLICY", "policy"), ("NEXT", "next"), ("INSTANCE", "instance")])
         case "counters":
             var rows: [JSONValue] = []
-            for group in ["routing", "runtime", "counters"] {
+            for group in ["routing", "runtime", "forwarding", "counters"] {
                 for (key, value) in (data[group]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
                     if case .object = value { continue }
                     rows.append(.object(["name": .string("\(group).\(key)"), "value": value]))

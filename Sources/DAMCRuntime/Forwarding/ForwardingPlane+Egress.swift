@@ -15,6 +15,10 @@ extension ForwardingPlane {
         var rng = SystemRandomNumberGenerator()
         while let endpoint = pool.withLock({ $0.choose(for: prefix, excluding: tried, random: (rng.next(), rng.next())) }) {
             tried.append(endpoint)
+            if let fd = instancePool.take(endpoint.description) {
+                counters.withLock { $0.add("instance_reuses") }
+                return (fd, endpoint)
+            }
             do {
                 let fd = try ForwardingIO.connect(SocketAddress(endpoint: endpoint), timeoutMs: settings.connectTimeoutMs)
                 counters.withLock { $0.add("instance_connects") }

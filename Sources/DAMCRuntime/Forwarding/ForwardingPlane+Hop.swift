@@ -7,98 +7,96 @@ import Glibc
 #endif
 
 /// Calls arriving from a neighbour (docs/forwarding.md §hops): read the
-/// forwarding header, decide, and either connect on to the next hop (then
-/// move bytes both ways with splice) or, on the gateway that serves the
-/// name, hand the call to an instance. A hop that cannot go on says so in
-/// a `ForwardReply` that names it and the reason.
+/// forwarding header, decide, and either relay the call's frames to the
+/// next hop or, on the gateway that serves the name, hand the call to an
+/// instance. A hop that cannot go on says so in a `ForwardReply` that
+/// names it and the reason. After a call, the connection waits for the
+/// next one (hops reuse connections; HopFrames).
 extension ForwardingPlane {
-    /// The largest forwarding header accepted.
+    /// The largest forwarding header or reply accepted.
     static let maxHeaderFrame = 16 * 1024
+
+    /// Splice pipes for one connection's calls, made on first use.
+    final class Pipes {
+        private var made: (SplicePipe, SplicePipe)?
+        func get() throws(ForwardingIOError) -> (SplicePipe, SplicePipe) {
+            if let made { return made }
+            let fresh = (try SplicePipe(), try SplicePipe())
+            made = fresh
+            return fresh
+        }
+    }
 
     func serveHop(_ fd: Int32) {
         defer { close(fd) }
-        var buffer: [UInt8] = []
-        let header: ForwardHeader
-        do {
-            header = try readHeader(fd, buffer: &buffer)
-        } catch let error as ForwardingIOError {
-            counters.withLock { $0.add(error == .timeout ? "hop_header_timeouts" : "hop_header_closed") }
-            return
-        } catch {
-            counters.withLock { $0.add("hop_malformed_headers") }
-            logger.debug("malformed forwarding header", metadata: ["error": "\(error)"])
-            refuse(fd, .malformed, "malformed forwarding header: \(error)")
-            return
+        let pipes = Pipes()
+        var first = true
+        while !isStopping {
+            let header: ForwardHeader
+            do {
+                let message = try HopFrames.readMessage(fd, limit: Self.maxHeaderFrame,
+                                                        timeoutMs: first ? settings.headerTimeoutMs : settings.idleTimeoutMs)
+                guard case let .forwardHeader(received) = message else {
+                    throw WireError.invalidValue(what: "message", reason: "\(message.messageType) where a ForwardHeader belongs")
+                }
+                header = received
+            } catch let error as ForwardingIOError {
+                if first { counters.withLock { $0.add(error == .timeout ? "hop_header_timeouts" : "hop_header_closed") } }
+                return
+            } catch {
+                counters.withLock { $0.add("hop_malformed_headers") }
+                logger.debug("malformed forwarding header", metadata: ["error": "\(error)"])
+                refuse(fd, .malformed, "malformed forwarding header: \(error)")
+                return
+            }
+            first = false
+            counters.withLock { $0.add("hop_calls") }
+            if header.applicationProtocol == .trace {
+                serveTrace(fd, header)
+                return
+            }
+            guard header.applicationProtocol == .http1 else {
+                refuse(fd, .malformed, "\(node) does not carry \(header.applicationProtocol) calls yet")
+                return
+            }
+            guard carry(fd, header, pipes: pipes) else { return }
         }
-        counters.withLock { $0.add("hop_calls") }
-        if header.applicationProtocol == .trace {
-            serveTrace(fd, header)
-            return
-        }
+    }
+
+    /// One call on a neighbour's connection; whether the connection may
+    /// carry another.
+    func carry(_ fd: Int32, _ header: ForwardHeader, pipes: Pipes) -> Bool {
         let table = currentTable
         switch table.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit, flowID: header.flowID) {
         case let .refuse(reason, text):
             refuse(fd, reason, text)
+            return false
         case let .forward(link, next, _, _):
-            relay(fd, header, link: link, next: next, readAhead: buffer)
+            return relay(fd, header, link: link, next: next, pipes: pipes)
         case let .local(matched):
             var tried: [Endpoint] = []
             if let (instance, endpoint) = connectInstance(matched, tried: &tried) {
-                let reply = ForwardReply(status: .connected, node: node)
-                do {
-                    try ForwardingIO.write(fd, reply.encode(), timeoutMs: settings.idleTimeoutMs)
-                } catch {
-                    finishInstance(instance, endpoint, matched, failed: nil)
-                    return
-                }
-                pass(fd, instance, readAhead: buffer, hop: "local")
-                finishInstance(instance, endpoint, matched, failed: nil)
-                return
+                return deliver(fd, instance: instance, endpoint: endpoint, prefix: matched, pipes: pipes)
             }
             // No local instance could take it: on to another gateway, if any
             // (once: a call already redirected here stops here).
             guard header.targetGateway == nil else {
                 refuse(fd, .noHealthyInstance,
                        "no healthy instance of \(matched) at \(node), nor at the gateway that redirected the call here")
-                return
+                return false
             }
             switch table.decideElsewhere(name: header.name, matched: matched, hopLimit: header.hopLimit, flowID: header.flowID) {
             case let .forward(link, next, _, target):
                 counters.withLock { $0.add("redirected_elsewhere") }
                 var redirected = header
                 redirected.targetGateway = target
-                relay(fd, redirected, link: link, next: next, readAhead: buffer)
+                return relay(fd, redirected, link: link, next: next, pipes: pipes)
             case let .refuse(reason, text):
                 refuse(fd, reason, text)
             case .local:
                 refuse(fd, .noHealthyInstance, "no healthy instance of \(matched) at \(node)")
             }
-        }
-    }
-
-    /// Reads one forwarding header; bytes after it stay in `buffer`.
-    func readHeader(_ fd: Int32, buffer: inout [UInt8]) throws -> ForwardHeader {
-        let deadline = Self.nowNanoseconds() + settings.headerTimeoutMs * 1_000_000
-        while true {
-            // The first byte is the message type: anything but a header is refused at once.
-            if let first = buffer.first, UInt64(first) != MessageType.forwardHeader.rawValue {
-                throw WireError.invalidValue(what: "message", reason: "type \(first) where a ForwardHeader (0xF8) belongs")
-            }
-            if let length = try DAMCMessage.frameLength(of: buffer), buffer.count >= length {
-                guard length <= Self.maxHeaderFrame else { throw WireError.messageTooLarge(size: length, limit: Self.maxHeaderFrame) }
-                let message = try DAMCMessage.decode(Array(buffer[0..<length]))
-                buffer.removeFirst(length)
-                guard case let .forwardHeader(header) = message else {
-                    throw WireError.invalidValue(what: "message", reason: "\(message.messageType) where a ForwardHeader belongs")
-                }
-                return header
-            }
-            if let length = try DAMCMessage.frameLength(of: buffer), length > Self.maxHeaderFrame {
-                throw WireError.messageTooLarge(size: length, limit: Self.maxHeaderFrame)
-            }
-            let left = (deadline - Self.nowNanoseconds()) / 1_000_000
-            guard left > 0 else { throw ForwardingIOError.timeout }
-            if try ForwardingIO.read(fd, into: &buffer, max: 16_384, timeoutMs: left) == 0 { throw ForwardingIOError.closed }
+            return false
         }
     }
 
@@ -116,49 +114,122 @@ extension ForwardingPlane {
         }
     }
 
-    /// Connects to the neighbour on `link`, sends the header on with one
-    /// hop less, then moves bytes both ways until both sides close.
-    func relay(_ fd: Int32, _ header: ForwardHeader, link: LinkID, next: NodeID, readAhead: [UInt8]) {
-        guard let address = neighborAddress(link) else {
-            refuse(fd, .nextHopDown, "\(node) has no address for link \(link) to \(next)")
-            return
-        }
-        let downstream: Int32
-        do {
-            downstream = try ForwardingIO.connect(address, timeoutMs: settings.connectTimeoutMs)
-        } catch {
-            refuse(fd, error == .timeout ? .timeout : .nextHopDown, "\(node) could not reach \(next): \(error)")
-            return
-        }
-        defer { close(downstream) }
-        var onward = header
-        onward.hopLimit -= 1
-        do {
-            try ForwardingIO.write(downstream, onward.encode() + readAhead, timeoutMs: settings.idleTimeoutMs)
-        } catch {
-            refuse(fd, .nextHopDown, "\(node) could not send to \(next): \(error)")
-            return
-        }
-        counters.withLock { $0.add("relayed") }
-        pass(fd, downstream, readAhead: [], hop: next.rawValue)
+    /// A connection to the neighbour on `link`: an idle one if the pool
+    /// has it, else a new one. `fresh` says which.
+    func hopConnection(_ link: LinkID, next: NodeID) throws(ForwardingIOError) -> (fd: Int32, fresh: Bool) {
+        if let fd = hopPool.take("link:\(link)") { return (fd, false) }
+        guard let address = neighborAddress(link) else { throw .system("no address for link \(link) to \(next)", ENETUNREACH) }
+        counters.withLock { $0.add("hop_connects") }
+        return (try ForwardingIO.connect(address, timeoutMs: settings.connectTimeoutMs), true)
     }
 
-    /// Moves bytes both ways between two sockets until both directions
-    /// have closed, counting the call as a flow on `hop`.
-    func pass(_ upstream: Int32, _ downstream: Int32, readAhead: [UInt8], hop: String) {
-        counters.withLock { $0.flowStarted(hop) }
-        defer { counters.withLock { $0.flowEnded(hop) } }
+    /// Sends the call on to the neighbour on `link` with one hop less and
+    /// relays its frames both ways; whether both connections stay usable.
+    func relay(_ fd: Int32, _ header: ForwardHeader, link: LinkID, next: NodeID, pipes: Pipes) -> Bool {
+        var onward = header
+        onward.hopLimit -= 1
+        let bytes = onward.encode()
+        var downstream: Int32 = -1
+        for attempt in 0..<2 {
+            let connection: (fd: Int32, fresh: Bool)
+            do {
+                connection = try hopConnection(link, next: next)
+            } catch {
+                refuse(fd, error == .timeout ? .timeout : .nextHopDown, "\(node) could not reach \(next): \(error)")
+                return false
+            }
+            if (try? ForwardingIO.write(connection.fd, bytes, timeoutMs: settings.connectTimeoutMs)) != nil {
+                downstream = connection.fd
+                break
+            }
+            close(connection.fd)
+            if connection.fresh || attempt == 1 {
+                refuse(fd, .nextHopDown, "\(node) could not send to \(next)")
+                return false
+            }
+        }
+        counters.withLock {
+            $0.add("relayed")
+            $0.flowStarted(next.rawValue)
+        }
+        defer { counters.withLock { $0.flowEnded(next.rawValue) } }
         do {
-            if !readAhead.isEmpty { try ForwardingIO.write(downstream, readAhead, timeoutMs: settings.idleTimeoutMs) }
-            let forward = SpliceMover.Direction(from: upstream, to: downstream, pipe: try SplicePipe(), count: nil, propagateClose: true)
-            let backward = SpliceMover.Direction(from: downstream, to: upstream, pipe: try SplicePipe(), count: nil, propagateClose: true)
-            try SpliceMover.run([forward, backward], idleTimeoutMs: settings.idleTimeoutMs)
-            counters.withLock {
-                $0.add("bytes_forward", Int(forward.moved))
-                $0.add("bytes_backward", Int(backward.moved))
+            let reusable = try FramedRelay.run(upstream: fd, downstream: downstream, pipes: try pipes.get(),
+                                               limit: Self.maxHeaderFrame, idleTimeoutMs: settings.idleTimeoutMs)
+            if reusable { hopPool.give("link:\(link)", downstream) } else { close(downstream) }
+            return reusable
+        } catch {
+            close(downstream)
+            counters.withLock { $0.add((error as? ForwardingIOError) == .timeout ? "idle_timeouts" : "relay_errors") }
+            return false
+        }
+    }
+
+    /// The egress: the call goes to `instance`. The request arrives in
+    /// DATA frames (its head first); the instance's response goes back in
+    /// DATA frames, its end found from its HTTP framing, then END. The
+    /// instance connection is kept for the next call when HTTP allows.
+    func deliver(_ fd: Int32, instance: Int32, endpoint: Endpoint, prefix: ServiceName, pipes: Pipes) -> Bool {
+        var failure: String?
+        var keepInstance = false
+        defer {
+            if keepInstance {
+                pool.withLock { $0.finished(endpoint, prefix: prefix) }
+                instancePool.give(endpoint.description, instance)
+            } else {
+                finishInstance(instance, endpoint, prefix, failed: failure)
+            }
+        }
+        counters.withLock { $0.flowStarted("local") }
+        defer { counters.withLock { $0.flowEnded("local") } }
+        do {
+            let (sendPipe, receivePipe) = try pipes.get()
+            try ForwardingIO.write(fd, ForwardReply(status: .connected, node: node).encode(), timeoutMs: settings.idleTimeoutMs)
+            // The request: its head from the first frames, then the rest as it comes.
+            let source = FramedSource(fd: fd, timeoutMs: settings.idleTimeoutMs)
+            var buffer: [UInt8] = []
+            var request: HTTPHead?
+            while request == nil {
+                guard try source.read(into: &buffer) > 0 else { throw HTTPError.malformedStartLine("the call ended before its request head") }
+                request = try parser.parse(buffer, kind: .request)
+            }
+            do throws(ForwardingIOError) {
+                try ForwardingIO.write(instance, buffer, timeoutMs: settings.idleTimeoutMs)
+            } catch {
+                if error.isRefusedOrReset { failure = "send: \(error)" }
+                throw error
+            }
+            let sent = try source.drain(to: instance, pipe: sendPipe)
+            counters.withLock { $0.add("egress_request_bytes", buffer.count + Int(sent)) }
+            // The response: 1xx heads, then the final head and its body.
+            var responseBuffer: [UInt8] = []
+            while true {
+                let response: HTTPHead
+                do throws(BodyError) {
+                    response = try readHead(instance, buffer: &responseBuffer, kind: .response(requestMethod: request!.method),
+                                            firstByteWithinMs: settings.idleTimeoutMs)
+                } catch {
+                    if case let .io(io) = error, io.isRefusedOrReset || io == .closed { failure = "no response: \(io)" }
+                    throw error
+                }
+                try HopFrames.writeData(fd, responseBuffer[0..<response.byteCount], timeoutMs: settings.idleTimeoutMs)
+                responseBuffer.removeFirst(response.byteCount)
+                if (100..<200).contains(response.status) && response.status != 101 { continue }
+                let moved = try moveBody(response.status == 101 ? .untilClose : response.framing, from: instance, to: fd,
+                                         buffer: &responseBuffer, framed: true, pipe: receivePipe)
+                try HopFrames.writeEnd(fd, timeoutMs: settings.idleTimeoutMs)
+                counters.withLock {
+                    $0.add("egress_response_bytes", Int(moved))
+                    $0.add("egress_responses")
+                }
+                keepInstance = request!.keepAlive && response.keepAlive && response.framing != .untilClose
+                    && response.status != 101 && responseBuffer.isEmpty
+                return true
             }
         } catch {
-            counters.withLock { $0.add(error == .timeout ? "idle_timeouts" : "relay_errors") }
+            counters.withLock { $0.add("egress_errors") }
+            logger.debug("egress call failed", metadata: ["instance": "\(endpoint)", "error": "\(error)"])
+            return false
         }
     }
 }

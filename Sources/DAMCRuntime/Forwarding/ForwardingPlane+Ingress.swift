@@ -73,138 +73,229 @@ extension ForwardingPlane {
     /// connection may carry another.
     func call(_ head: HTTPHead, _ headBytes: [UInt8], client: Int32, buffer: inout [UInt8]) -> Bool {
         let bodyPending = head.framing != .none
-        func fail(_ response: ErrorResponse) -> Bool {
-            counters.withLock { $0.add("ingress_errors") }
-            var response = response
-            response.keepAlive = head.keepAlive && !bodyPending
-            try? ForwardingIO.write(client, response.bytes, timeoutMs: settings.idleTimeoutMs)
-            return response.keepAlive
-        }
         let name: ServiceName
         do {
             name = try RequestName.name(forTarget: head.target)
         } catch {
-            return fail(ErrorResponse(error, hop: node))
+            return fail(ErrorResponse(error, hop: node), head, client: client)
         }
-        let flowID = UInt64.random(in: 1...UInt64.max)
+        let flowID = FlowID.next()
         let hopLimit = UInt8(settings.hopLimit)
         let table = currentTable
-
-        // Where the call goes: a local instance, or a next hop.
-        var upstream: Int32 = -1
-        var instance: (Endpoint, ServiceName)?
-        var viaHop = false
-        var target: NodeID?
         var decision = table.decide(name: name, hopLimit: hopLimit, flowID: flowID)
+        var target: NodeID?
         if case let .local(matched) = decision {
             var tried: [Endpoint] = []
             if let (fd, endpoint) = connectInstance(matched, tried: &tried) {
-                upstream = fd
-                instance = (endpoint, matched)
-            } else {
-                decision = table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
-                if case let .forward(_, _, _, pinned) = decision {
-                    counters.withLock { $0.add("redirected_elsewhere") }
-                    target = pinned
-                }
+                return callInstance(head, headBytes, client: client, buffer: &buffer, instance: fd, endpoint: endpoint,
+                                    prefix: matched, name: name)
+            }
+            decision = table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
+            if case let .forward(_, _, _, pinned) = decision {
+                counters.withLock { $0.add("redirected_elsewhere") }
+                target = pinned
             }
         }
-        var hopName = "local"
         switch decision {
         case let .refuse(reason, text):
-            return fail(ErrorResponse(reply: reason, text: text, hop: node, name: name, keepAlive: true))
+            return fail(ErrorResponse(reply: reason, text: text, hop: node, name: name, keepAlive: true), head, client: client)
+        case .local:
+            return fail(ErrorResponse(reply: .noHealthyInstance, text: "no healthy instance of \(name) at \(node)", hop: node,
+                                      name: name, keepAlive: true), head, client: client)
         case let .forward(link, next, _, _):
-            hopName = next.rawValue
-            guard let address = neighborAddress(link) else {
-                return fail(ErrorResponse(reply: .nextHopDown, text: "no address for link \(link) to \(next)", hop: node,
-                                          name: name, keepAlive: true))
-            }
+            let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node, targetGateway: target)
+            return callViaHop(head, headBytes, client: client, buffer: &buffer, header: header, link: link, next: next)
+        }
+    }
+
+    /// Answers the client with an error; whether its connection stays open
+    /// (not when an unread request body is still coming).
+    func fail(_ response: ErrorResponse, _ head: HTTPHead, client: Int32) -> Bool {
+        counters.withLock { $0.add("ingress_errors") }
+        var response = response
+        response.keepAlive = head.keepAlive && head.framing == .none && response.keepAlive
+        try? ForwardingIO.write(client, response.bytes, timeoutMs: settings.idleTimeoutMs)
+        return response.keepAlive
+    }
+
+    /// The call through the next hop: header and request in DATA frames,
+    /// then the reply and the response's frames until END.
+    func callViaHop(_ head: HTTPHead, _ headBytes: [UInt8], client: Int32, buffer: inout [UInt8], header: ForwardHeader,
+                    link: LinkID, next: NodeID) -> Bool {
+        let bodyPending = head.framing != .none
+        let name = header.name
+        // Open the path: a pooled connection that turns out dead is replaced once.
+        var upstream: Int32 = -1
+        for attempt in 0..<2 {
+            let connection: (fd: Int32, fresh: Bool)
             do {
-                upstream = try ForwardingIO.connect(address, timeoutMs: settings.connectTimeoutMs)
+                connection = try hopConnection(link, next: next)
             } catch {
                 return fail(ErrorResponse(reply: error == .timeout ? .timeout : .nextHopDown,
-                                          text: "\(node) could not reach \(next): \(error)", hop: node, name: name, keepAlive: true))
+                                          text: "\(node) could not reach \(next): \(error)", hop: node, name: name, keepAlive: true),
+                            head, client: client)
             }
-            viaHop = true
-        case .local:
+            var opening = header.encode() + HopFrames.header(UInt32(headBytes.count)) + headBytes
+            if !bodyPending { opening += HopFrames.header(0) }
+            let sent = (try? ForwardingIO.write(connection.fd, opening, timeoutMs: settings.idleTimeoutMs)) != nil
+            // Without a body the reply comes with the response; with one, it
+            // must come first (a refusing hop closes, and a body in flight
+            // would turn its reply into a reset).
+            let reply: Result<Void, ErrorResponse>? = sent && bodyPending ? readReply(connection.fd) : nil
+            if sent, case .failure(let error)? = reply, error.code == "closed" || error.code == "reset",
+               !connection.fresh, attempt == 0 {
+                close(connection.fd)
+                continue
+            }
+            if !sent {
+                close(connection.fd)
+                if connection.fresh || attempt == 1 {
+                    return fail(ErrorResponse(reply: .nextHopDown, text: "sending to \(next) failed", hop: node, name: name,
+                                              keepAlive: true), head, client: client)
+                }
+                continue
+            }
+            if case .failure(var response)? = reply {
+                close(connection.fd)
+                response.name = name.description
+                return fail(response, head, client: client)
+            }
+            upstream = connection.fd
+            if !bodyPending {
+                switch readReply(upstream) {
+                case .success: break
+                case .failure(var response):
+                    close(upstream)
+                    if (response.code == "closed" || response.code == "reset") && !connection.fresh && attempt == 0 {
+                        continue
+                    }
+                    response.name = name.description
+                    return fail(response, head, client: client)
+                }
+            }
             break
         }
-        var failure: String?
-        defer {
-            if let (endpoint, prefix) = instance {
-                finishInstance(upstream, endpoint, prefix, failed: failure)
-            } else {
-                close(upstream)
+        var reusable = false
+        defer { if reusable { hopPool.give("link:\(link)", upstream) } else { close(upstream) } }
+        counters.withLock { $0.flowStarted(next.rawValue) }
+        defer { counters.withLock { $0.flowEnded(next.rawValue) } }
+        let pipe: SplicePipe
+        do { pipe = try SplicePipe() } catch {
+            return fail(ErrorResponse(reply: .internalError, text: "\(error)", hop: node, name: name, keepAlive: true), head, client: client)
+        }
+        if bodyPending {
+            if head.expectsContinue {
+                try? ForwardingIO.write(client, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), timeoutMs: settings.idleTimeoutMs)
+            }
+            do throws(BodyError) {
+                let sent = try moveBody(head.framing, from: client, to: upstream, buffer: &buffer, framed: true, pipe: pipe)
+                try? HopFrames.writeEnd(upstream, timeoutMs: settings.idleTimeoutMs)
+                counters.withLock { $0.add("ingress_request_bytes", Int(sent)) }
+            } catch {
+                counters.withLock { $0.add("ingress_client_aborts") }
+                return false
             }
         }
-        counters.withLock { $0.flowStarted(hopName) }
-        defer { counters.withLock { $0.flowEnded(hopName) } }
+        // The response, from DATA frames until END.
+        let source = FramedSource(fd: upstream, timeoutMs: settings.idleTimeoutMs)
+        var responseBuffer: [UInt8] = []
+        while true {
+            var response: HTTPHead?
+            do {
+                while true {
+                    if !responseBuffer.isEmpty,
+                       let parsed = try parser.parse(responseBuffer, kind: .response(requestMethod: head.method)) {
+                        response = parsed
+                        break
+                    }
+                    guard try source.read(into: &responseBuffer) > 0 else { break }
+                }
+            } catch {
+                return fail(ErrorResponse(reply: .nextHopDown, text: "\(next): bad response: \(error)", hop: node, name: name,
+                                          keepAlive: true), head, client: client)
+            }
+            guard let response else {
+                return fail(ErrorResponse(reply: .nextHopDown, text: "\(next): the call ended without a response", hop: node,
+                                          name: name, keepAlive: true), head, client: client)
+            }
+            do throws(ForwardingIOError) {
+                try ForwardingIO.write(client, responseBuffer[0..<response.byteCount], timeoutMs: settings.idleTimeoutMs)
+                responseBuffer.removeFirst(response.byteCount)
+                if (100..<200).contains(response.status) && response.status != 101 { continue }
+                if !responseBuffer.isEmpty { try ForwardingIO.write(client, responseBuffer, timeoutMs: settings.idleTimeoutMs) }
+                let received = try source.drain(to: client, pipe: pipe)
+                counters.withLock {
+                    $0.add("ingress_response_bytes", responseBuffer.count + Int(received))
+                    $0.add("ingress_responses")
+                }
+            } catch {
+                counters.withLock { $0.add("ingress_response_aborts") }
+                return false
+            }
+            reusable = true
+            return head.keepAlive && response.keepAlive && response.framing != .untilClose && response.status != 101
+        }
+    }
 
-        // The request: header (via a hop), head, then the body.
-        var upstreamBuffer: [UInt8] = []
-        do throws(ForwardingIOError) {
-            let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node, targetGateway: target)
-            try ForwardingIO.write(upstream, viaHop ? header.encode() + headBytes : headBytes, timeoutMs: settings.idleTimeoutMs)
-        } catch {
-            if instance != nil && error.isRefusedOrReset { failure = "send: \(error)" }
-            return fail(ErrorResponse(reply: .nextHopDown, text: "sending to \(hopName): \(error)", hop: node, name: name,
-                                      keepAlive: true))
-        }
-        if viaHop {
-            // The path must be up before a body is sent: a hop that refuses
-            // closes, and a body in flight would turn its reply into a reset.
-            switch readReply(upstream, buffer: &upstreamBuffer) {
-            case let .failure(response):
-                var response = response
-                response.name = name.description
-                return fail(response)
-            case .success:
-                break
+    /// The call to an instance of this gateway, straight (no hop).
+    func callInstance(_ head: HTTPHead, _ headBytes: [UInt8], client: Int32, buffer: inout [UInt8], instance: Int32,
+                      endpoint: Endpoint, prefix: ServiceName, name: ServiceName) -> Bool {
+        var failure: String?
+        var keepInstance = false
+        defer {
+            if keepInstance {
+                pool.withLock { $0.finished(endpoint, prefix: prefix) }
+                instancePool.give(endpoint.description, instance)
+            } else {
+                finishInstance(instance, endpoint, prefix, failed: failure)
             }
         }
-        if bodyPending && head.expectsContinue {
+        counters.withLock { $0.flowStarted("local") }
+        defer { counters.withLock { $0.flowEnded("local") } }
+        do throws(ForwardingIOError) {
+            try ForwardingIO.write(instance, headBytes, timeoutMs: settings.idleTimeoutMs)
+        } catch {
+            if error.isRefusedOrReset { failure = "send: \(error)" }
+            return fail(ErrorResponse(reply: .nextHopDown, text: "sending to \(endpoint): \(error)", hop: node, name: name,
+                                      keepAlive: true), head, client: client)
+        }
+        if head.framing != .none && head.expectsContinue {
             try? ForwardingIO.write(client, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), timeoutMs: settings.idleTimeoutMs)
         }
         do throws(BodyError) {
-            let sent = try moveBody(head.framing, from: client, to: upstream, buffer: &buffer)
+            let sent = try moveBody(head.framing, from: client, to: instance, buffer: &buffer)
             counters.withLock { $0.add("ingress_request_bytes", Int(sent)) }
         } catch {
             counters.withLock { $0.add("ingress_client_aborts") }
-            return false   // the client vanished or sent bad framing: nothing sensible to answer
+            return false
         }
-
-        // The response: 1xx heads pass, then the final head and its body.
+        var upstreamBuffer: [UInt8] = []
         while true {
             let response: HTTPHead
             do throws(BodyError) {
-                response = try readHead(upstream, buffer: &upstreamBuffer, kind: .response(requestMethod: head.method),
+                response = try readHead(instance, buffer: &upstreamBuffer, kind: .response(requestMethod: head.method),
                                         firstByteWithinMs: settings.idleTimeoutMs)
             } catch {
-                if case let .io(io) = error, io.isRefusedOrReset, instance != nil { failure = "reset before responding" }
-                let reason: String
-                switch error {
-                case let .io(io): reason = io == .timeout ? "no response within \(settings.idleTimeoutMs) ms" : "\(io) before responding"
-                case let .framing(framing): reason = "malformed response: \(framing)"
-                }
+                if case let .io(io) = error, io.isRefusedOrReset { failure = "reset before responding" }
                 let code: ReasonCode = { if case .io(.timeout) = error { return .timeout } else { return .nextHopDown } }()
-                return fail(ErrorResponse(reply: code, text: "\(hopName): \(reason)", hop: node, name: name, keepAlive: true))
+                return fail(ErrorResponse(reply: code, text: "\(endpoint): \(error)", hop: node, name: name, keepAlive: true),
+                            head, client: client)
             }
-            let responseBytes = upstreamBuffer[0..<response.byteCount]
             do throws(ForwardingIOError) {
-                try ForwardingIO.write(client, responseBytes, timeoutMs: settings.idleTimeoutMs)
+                try ForwardingIO.write(client, upstreamBuffer[0..<response.byteCount], timeoutMs: settings.idleTimeoutMs)
             } catch {
                 counters.withLock { $0.add("ingress_client_aborts") }
                 return false
             }
             upstreamBuffer.removeFirst(response.byteCount)
             if response.status == 101 {
-                if !buffer.isEmpty { try? ForwardingIO.write(upstream, buffer, timeoutMs: settings.idleTimeoutMs) }
-                pass(client, upstream, readAhead: [], hop: hopName)
+                if !buffer.isEmpty { try? ForwardingIO.write(instance, buffer, timeoutMs: settings.idleTimeoutMs) }
+                pass(client, instance)
                 return false
             }
             if (100..<200).contains(response.status) { continue }
             do throws(BodyError) {
-                let received = try moveBody(response.framing, from: upstream, to: client, buffer: &upstreamBuffer)
+                let received = try moveBody(response.framing, from: instance, to: client, buffer: &upstreamBuffer)
                 counters.withLock {
                     $0.add("ingress_response_bytes", Int(received))
                     $0.add("ingress_responses")
@@ -213,42 +304,47 @@ extension ForwardingPlane {
                 counters.withLock { $0.add("ingress_response_aborts") }
                 return false
             }
+            keepInstance = head.keepAlive && response.keepAlive && response.framing != .untilClose && upstreamBuffer.isEmpty
             return head.keepAlive && response.keepAlive && response.framing != .untilClose
         }
     }
 
+    /// Moves bytes both ways until both sides close (an upgraded
+    /// connection, such as a WebSocket, to a local instance).
+    func pass(_ a: Int32, _ b: Int32) {
+        do {
+            let forward = SpliceMover.Direction(from: a, to: b, pipe: try SplicePipe(), count: nil, propagateClose: true)
+            let backward = SpliceMover.Direction(from: b, to: a, pipe: try SplicePipe(), count: nil, propagateClose: true)
+            try SpliceMover.run([forward, backward], idleTimeoutMs: settings.idleTimeoutMs)
+        } catch {
+            counters.withLock { $0.add(error == .timeout ? "idle_timeouts" : "relay_errors") }
+        }
+    }
+
     /// Reads the hops' `ForwardReply`: success, or the error response it
-    /// describes. Bytes after it stay in `buffer`.
-    func readReply(_ fd: Int32, buffer: inout [UInt8]) -> Result<Void, ErrorResponse> {
-        func failure(_ code: ReasonCode, _ text: String) -> Result<Void, ErrorResponse> {
-            .failure(ErrorResponse(status: ErrorResponse.status(for: code), code: code.description, name: nil,
+    /// describes (code `closed` or `reset` when the connection died first).
+    func readReply(_ fd: Int32) -> Result<Void, ErrorResponse> {
+        func failure(_ code: String, _ reason: ReasonCode, _ text: String) -> Result<Void, ErrorResponse> {
+            .failure(ErrorResponse(status: ErrorResponse.status(for: reason), code: code, name: nil,
                                    hop: node.rawValue, reason: text, keepAlive: true))
         }
-        while true {
-            do {
-                if let length = try DAMCMessage.frameLength(of: buffer), buffer.count >= length {
-                    guard length <= Self.maxHeaderFrame else { return failure(.malformed, "reply of \(length) bytes") }
-                    let message = try DAMCMessage.decode(Array(buffer[0..<length]))
-                    buffer.removeFirst(length)
-                    guard case let .forwardReply(reply) = message else {
-                        return failure(.malformed, "expected a ForwardReply, got \(message.messageType)")
-                    }
-                    if reply.status == .connected { return .success(()) }
-                    let reason = reply.reason ?? .internalError
-                    return .failure(ErrorResponse(status: ErrorResponse.status(for: reason), code: reason.description, name: nil,
-                                                  hop: reply.node.rawValue, reason: reply.reasonText ?? reason.description,
-                                                  keepAlive: true))
-                }
-            } catch {
-                return failure(.malformed, "malformed reply: \(error)")
+        do {
+            let message = try HopFrames.readMessage(fd, limit: Self.maxHeaderFrame, timeoutMs: settings.idleTimeoutMs)
+            guard case let .forwardReply(reply) = message else {
+                return failure(ReasonCode.malformed.description, .malformed, "expected a ForwardReply, got \(message.messageType)")
             }
-            do throws(ForwardingIOError) {
-                if try ForwardingIO.read(fd, into: &buffer, max: 16_384, timeoutMs: settings.idleTimeoutMs) == 0 {
-                    return failure(.nextHopDown, "the next hop closed without a reply")
-                }
-            } catch {
-                return failure(error == .timeout ? .timeout : .nextHopDown, "waiting for the path: \(error)")
-            }
+            if reply.status == .connected { return .success(()) }
+            let reason = reply.reason ?? .internalError
+            return .failure(ErrorResponse(status: ErrorResponse.status(for: reason), code: reason.description, name: nil,
+                                          hop: reply.node.rawValue, reason: reply.reasonText ?? reason.description,
+                                          keepAlive: true))
+        } catch let error as ForwardingIOError {
+            if error == .closed { return failure("closed", .nextHopDown, "the next hop closed without a reply") }
+            if error.isRefusedOrReset { return failure("reset", .nextHopDown, "the next hop reset the connection") }
+            return failure(error == .timeout ? ReasonCode.timeout.description : ReasonCode.nextHopDown.description,
+                           error == .timeout ? .timeout : .nextHopDown, "waiting for the path: \(error)")
+        } catch {
+            return failure(ReasonCode.malformed.description, .malformed, "malformed reply: \(error)")
         }
     }
 }

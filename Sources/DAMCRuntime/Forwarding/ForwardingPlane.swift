@@ -21,12 +21,22 @@ public final class ForwardingPlane: Sendable {
     let settings: ForwardingSettings
     let logger: Logger
     let parser: HTTPHeadParser
-    private let table: Mutex<ForwardingTable>
-    private let neighbors: Mutex<[LinkID: SocketAddress]>
-    let pool: Mutex<InstancePool>
-    let counters = Mutex(ForwardingCounters())
-    private let listeners = Mutex<[Int32]>([])
+    /// The tables in force, boxed: a call takes a reference, not a copy.
+    private final class TableBox: Sendable {
+        let table: ForwardingTable
+        init(_ table: ForwardingTable) { self.table = table }
+    }
+    private let table: PlaneLock<TableBox>
+    private let neighbors: PlaneLock<[LinkID: SocketAddress]>
+    let pool: PlaneLock<InstancePool>
+    let counters = PlaneLock(ForwardingCounters())
+    private let listeners = PlaneLock<[Int32]>([])
     private let active = Atomic<Int>(0)
+    private let workers = WorkerPool()
+    /// Idle connections to neighbours, by link (reused by the next call).
+    let hopPool: ConnectionPool
+    /// Idle keep-alive connections to instances, by endpoint.
+    let instancePool: ConnectionPool
     private let stopping = Atomic<Bool>(false)
     /// Called (from any thread) when an instance's health changed, so the
     /// daemon can re-advertise its prefixes.
@@ -40,9 +50,12 @@ public final class ForwardingPlane: Sendable {
         self.logger = logger
         self.healthChanged = healthChanged
         parser = HTTPHeadParser(limits: .init(maxHeadBytes: settings.maxHeadBytes, maxFields: settings.maxHeaderFields))
-        table = Mutex(ForwardingTable(node: node))
-        neighbors = Mutex([:])
-        pool = Mutex(InstancePool(policy: HealthPolicy(
+        // Give idle connections up well before the far end times them out.
+        hopPool = ConnectionPool(maxIdleMs: max(1, settings.idleTimeoutMs / 2))
+        instancePool = ConnectionPool(maxIdleMs: min(4_000, settings.idleTimeoutMs / 2))
+        table = PlaneLock(TableBox(ForwardingTable(node: node)))
+        neighbors = PlaneLock([:])
+        pool = PlaneLock(InstancePool(policy: HealthPolicy(
             intervalMs: settings.health.intervalMs, timeoutMs: settings.health.timeoutMs,
             fall: settings.health.fall, rise: settings.health.rise, httpPath: settings.health.httpPath)))
     }
@@ -50,10 +63,13 @@ public final class ForwardingPlane: Sendable {
     // MARK: Tables (from the event loop)
 
     /// Installs the tables that new calls use.
-    public func publish(_ next: ForwardingTable) { table.withLock { $0 = next } }
+    public func publish(_ next: ForwardingTable) {
+        let box = TableBox(next)
+        table.withLock { $0 = box }
+    }
 
     /// The tables in force.
-    public var currentTable: ForwardingTable { table.withLock { $0 } }
+    public var currentTable: ForwardingTable { table.withLock { $0 }.table }
 
     /// Where each link's neighbour takes calls: the same address and port
     /// as the link's UDP socket, over TCP (docs/forwarding.md §hops).
@@ -98,6 +114,9 @@ public final class ForwardingPlane: Sendable {
 
     /// Opens the link listeners and, on a gateway, the ingress.
     public func start(links: [NodeConfig.Link]) throws(SystemError) {
+        // splice(2) to a socket whose peer has gone raises SIGPIPE (it has
+        // no MSG_NOSIGNAL); the error return is what we want instead.
+        signal(SIGPIPE, SIG_IGN)
         try setNeighbors(links)
         for link in links { try listen(on: link.local, kind: .link) }
         if let ingress = settings.ingress { try listen(on: ingress, kind: .ingress) }
@@ -118,6 +137,8 @@ public final class ForwardingPlane: Sendable {
             return taken
         }
         for fd in fds { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+        hopPool.closeAll()
+        instancePool.closeAll()
     }
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
@@ -143,7 +164,7 @@ public final class ForwardingPlane: Sendable {
                 close(fd)
                 continue
             }
-            let spawned = ForwardingThread.spawn { [self] in
+            let spawned = workers.run { [self] in
                 defer { release() }
                 switch kind {
                 case .link: serveHop(fd)

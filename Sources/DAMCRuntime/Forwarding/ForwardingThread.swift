@@ -1,4 +1,5 @@
 import CLinuxEvents
+import DAMCForwarding
 
 /// Detached threads for the forwarding plane (DESIGN.md §2: the
 /// forwarding plane may use its own threads). Each call runs on one
@@ -21,5 +22,21 @@ enum ForwardingThread {
         }, box, stackBytes)
         if status != 0 { Unmanaged<Box>.fromOpaque(box).release() }
         return status == 0
+    }
+}
+
+/// Flow ids for calls: a SplitMix64 sequence from a random seed, under a
+/// short lock (no system call per call, as `SystemRandomNumberGenerator`
+/// makes).
+enum FlowID {
+    private static let seed = PlaneLock<UInt64>(UInt64.random(in: 1...UInt64.max))
+
+    /// A fresh non-zero flow id.
+    static func next() -> UInt64 {
+        let value = seed.withLock { state -> UInt64 in
+            state &+= 0x9e37_79b9_7f4a_7c15
+            return state
+        }
+        return max(1, FlowHash.mix(value))
     }
 }

@@ -1,0 +1,118 @@
+import CLinuxEvents
+import DAMCWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A relay's part of one call (docs/forwarding.md §hops): DATA frames go
+/// downstream until END while, concurrently, the reply and the DATA frames
+/// come back until END. Both directions move at once (the ingress waits
+/// for the reply before it sends a body), each payload by splice(2).
+/// The result says whether both connections may carry another call.
+struct FramedRelay {
+    final class Direction {
+        enum Phase: Equatable { case reply, header, payload(UInt64), finished }
+        let from: Int32
+        let to: Int32
+        let pipe: SplicePipe
+        var phase: Phase
+        var buffered = 0
+        var moved: UInt64 = 0
+
+        init(from: Int32, to: Int32, pipe: SplicePipe, startsWithReply: Bool) {
+            self.from = from
+            self.to = to
+            self.pipe = pipe
+            phase = startsWithReply ? .reply : .header
+        }
+
+        var wantsInput: Bool {
+            switch phase {
+            case .reply, .header: return true
+            case let .payload(left): return left > 0 && buffered < Int(SplicePipe.size)
+            case .finished: return false
+            }
+        }
+    }
+
+    /// Runs the call to its end; true if the reply said connected and
+    /// both ENDs passed (the connections are then idle and reusable).
+    static func run(upstream: Int32, downstream: Int32, pipes: (SplicePipe, SplicePipe), limit: Int,
+                    idleTimeoutMs: Int64) throws -> Bool {
+        let request = Direction(from: upstream, to: downstream, pipe: pipes.0, startsWithReply: false)
+        let response = Direction(from: downstream, to: upstream, pipe: pipes.1, startsWithReply: true)
+        var connected = true
+        while request.phase != .finished || response.phase != .finished {
+            var progressed = false
+            for direction in [request, response] where direction.phase != .finished {
+                switch direction.phase {
+                case .reply:
+                    // Small and rare: read it whole, pass it on.
+                    guard readable(direction.from) else { break }
+                    let message = try HopFrames.readMessage(direction.from, limit: limit, timeoutMs: idleTimeoutMs)
+                    guard case let .forwardReply(reply) = message else {
+                        throw WireError.invalidValue(what: "message", reason: "\(message.messageType) where a ForwardReply belongs")
+                    }
+                    try ForwardingIO.write(direction.to, message.encode(), timeoutMs: idleTimeoutMs)
+                    progressed = true
+                    if reply.status == .failed {
+                        connected = false
+                        response.phase = .finished
+                        request.phase = .finished   // the call is over; the connections close
+                    } else {
+                        direction.phase = .header
+                    }
+                case .header:
+                    guard readable(direction.from) else { break }
+                    let length = try HopFrames.readHeader(direction.from, timeoutMs: idleTimeoutMs)
+                    try ForwardingIO.write(direction.to, HopFrames.header(length), timeoutMs: idleTimeoutMs)
+                    direction.phase = length == 0 ? .finished : .payload(UInt64(length))
+                    progressed = true
+                case let .payload(left):
+                    if left > 0 && direction.buffered < Int(SplicePipe.size) {
+                        let want = min(left, UInt64(Int(SplicePipe.size) - direction.buffered))
+                        let moved = damc_splice(direction.from, direction.pipe.writeEnd, UInt(want))
+                        if moved > 0 {
+                            direction.buffered += moved
+                            direction.phase = .payload(left - UInt64(moved))
+                            progressed = true
+                        } else if moved == 0 {
+                            throw ForwardingIOError.closed
+                        } else if errno != EAGAIN && errno != EINTR {
+                            throw ForwardingIOError.system("splice", errno)
+                        }
+                    }
+                    if direction.buffered > 0 {
+                        let moved = damc_splice(direction.pipe.readEnd, direction.to, UInt(direction.buffered))
+                        if moved > 0 {
+                            direction.buffered -= moved
+                            direction.moved += UInt64(moved)
+                            progressed = true
+                        } else if moved < 0 && errno != EAGAIN && errno != EINTR {
+                            throw ForwardingIOError.system("splice", errno)
+                        }
+                    }
+                    if case .payload(0) = direction.phase, direction.buffered == 0 { direction.phase = .header }
+                case .finished:
+                    break
+                }
+            }
+            if progressed { continue }
+            var entries: [pollfd] = []
+            for direction in [request, response] where direction.phase != .finished {
+                if direction.wantsInput { entries.append(pollfd(fd: direction.from, events: Int16(POLLIN), revents: 0)) }
+                if direction.buffered > 0 { entries.append(pollfd(fd: direction.to, events: Int16(POLLOUT), revents: 0)) }
+            }
+            let status = poll(&entries, nfds_t(entries.count), Int32(clamping: idleTimeoutMs))
+            if status == 0 { throw ForwardingIOError.timeout }
+            if status < 0 && errno != EINTR { throw ForwardingIOError.system("poll", errno) }
+        }
+        return connected
+    }
+
+    /// Whether `fd` has bytes (or an end) to read now.
+    static func readable(_ fd: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0
+    }
+}
