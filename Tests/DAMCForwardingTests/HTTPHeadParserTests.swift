@@ -88,3 +88,19 @@ struct HTTPHeadParserTests {
         #expect(try response("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").status == 404)
     }
 }
+
+@Suite("DAMC-Hop-Limit")
+struct HopLimitFieldTests {
+    @Test("set on the way to an instance, replacing any the client sent; read back by an ingress")
+    func roundTrip() throws {
+        let text = "GET /B HTTP/1.1\r\nHost: a\r\ndamc-hop-limit: 200\r\nAccept: */*\r\n\r\n"
+        let rewritten = HopLimitField.apply(to: Array(text.utf8)[...], remaining: 7)
+        #expect(String(decoding: rewritten, as: UTF8.self) == "GET /B HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nDAMC-Hop-Limit: 7\r\n\r\n")
+        let head = try #require(try HTTPHeadParser().parse(rewritten, kind: .request))
+        #expect(HopLimitField.value(in: head) == 7)
+        let plain = try #require(try HTTPHeadParser().parse(Array("GET / HTTP/1.1\r\n\r\n".utf8), kind: .request))
+        #expect(HopLimitField.value(in: plain) == nil)
+        #expect(HopLimitField.apply(to: Array("GET / HTTP/1.1\r\n\r\n".utf8)[...], remaining: 0)
+            == Array("GET / HTTP/1.1\r\nDAMC-Hop-Limit: 0\r\n\r\n".utf8))
+    }
+}

@@ -253,6 +253,9 @@ struct ForwardingBadInputTests {
             config.forwarding.maxHeadBytes = 2048
             if node == "sg2" {
                 config.pods = NodeConfig.PodAccess(socket: "\(harness.directory)/sg2.pods.sock", uids: [getuid(): try PodID("pod2")])
+                // A loop made on purpose: /L's only "instance" is sg1's ingress.
+                config.services = [Topology.Service(prefix: try ServiceName("/L"), pod: try PodID("loop"),
+                                                    endpoints: [Endpoint(address: .v4(127, Self.block, 0, 1), port: 18080)])]
             }
             try harness.write(config)
             try harness.start(node)
@@ -322,6 +325,15 @@ struct ForwardingBadInputTests {
         pinned.targetGateway = try NodeID("nowhere")
         let nowhere = try Self.rawHop(sr1, pinned.encode())
         #expect(nowhere?.reason == .noRoute)
+
+        // The loop: each pass leaves DAMC at sg2 and comes back in at sg1 with
+        // DAMC-Hop-Limit set, so the hops run out (16 -> 13 -> ... -> 1, then
+        // sr1 must forward with 0) and the client gets 508 naming the hop.
+        #expect(harness.poll { ForwardingTests.fibHas(harness, "sg1", ["/L"]) })
+        let looped = try client().request("GET", "/L/x")
+        #expect(looped.status == 508, "\(looped.text)")
+        #expect(looped.header("X-DAMC-Error") == "hop-limit-exceeded")
+        #expect(looped.header("X-DAMC-Hop") == "sr1", "\(looped.text)")
 
         // After all that, every daemon still answers and calls still flow.
         #expect(try works())

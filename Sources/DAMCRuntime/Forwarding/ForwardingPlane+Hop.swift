@@ -76,7 +76,7 @@ extension ForwardingPlane {
         case let .local(matched):
             var tried: [Endpoint] = []
             if let (instance, endpoint) = connectInstance(matched, tried: &tried) {
-                return deliver(fd, instance: instance, endpoint: endpoint, prefix: matched, pipes: pipes)
+                return deliver(fd, instance: instance, endpoint: endpoint, prefix: matched, hopLimit: header.hopLimit, pipes: pipes)
             }
             // No local instance could take it: on to another gateway, if any
             // (once: a call already redirected here stops here).
@@ -169,7 +169,7 @@ extension ForwardingPlane {
     /// DATA frames (its head first); the instance's response goes back in
     /// DATA frames, its end found from its HTTP framing, then END. The
     /// instance connection is kept for the next call when HTTP allows.
-    func deliver(_ fd: Int32, instance: Int32, endpoint: Endpoint, prefix: ServiceName, pipes: Pipes) -> Bool {
+    func deliver(_ fd: Int32, instance: Int32, endpoint: Endpoint, prefix: ServiceName, hopLimit: UInt8, pipes: Pipes) -> Bool {
         var failure: String?
         var keepInstance = false
         defer {
@@ -193,8 +193,10 @@ extension ForwardingPlane {
                 guard try source.read(into: &buffer) > 0 else { throw HTTPError.malformedStartLine("the call ended before its request head") }
                 request = try parser.parse(buffer, kind: .request)
             }
+            let headLength = request!.byteCount
+            let outgoing = HopLimitField.apply(to: buffer[0..<headLength], remaining: hopLimit) + buffer[headLength...]
             do throws(ForwardingIOError) {
-                try ForwardingIO.write(instance, buffer, timeoutMs: settings.idleTimeoutMs)
+                try ForwardingIO.write(instance, outgoing, timeoutMs: settings.idleTimeoutMs)
             } catch {
                 if error.isRefusedOrReset { failure = "send: \(error)" }
                 throw error

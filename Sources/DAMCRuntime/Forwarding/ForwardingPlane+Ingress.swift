@@ -80,15 +80,16 @@ extension ForwardingPlane {
             return fail(ErrorResponse(error, hop: node), head, client: client)
         }
         let flowID = FlowID.next()
-        let hopLimit = UInt8(settings.hopLimit)
+        // A request that comes back into DAMC carries what its hops left.
+        let hopLimit = min(UInt8(settings.hopLimit), HopLimitField.value(in: head) ?? .max)
         let table = currentTable
         var decision = table.decide(name: name, hopLimit: hopLimit, flowID: flowID)
         var target: NodeID?
         if case let .local(matched) = decision {
             var tried: [Endpoint] = []
             if let (fd, endpoint) = connectInstance(matched, tried: &tried) {
-                return callInstance(head, headBytes, client: client, buffer: &buffer, instance: fd, endpoint: endpoint,
-                                    prefix: matched, name: name)
+                return callInstance(head, HopLimitField.apply(to: headBytes[...], remaining: hopLimit), client: client,
+                                    buffer: &buffer, instance: fd, endpoint: endpoint, prefix: matched, name: name)
             }
             decision = table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
             if case let .forward(_, _, _, pinned) = decision {
@@ -103,6 +104,7 @@ extension ForwardingPlane {
             return fail(ErrorResponse(reply: .noHealthyInstance, text: "no healthy instance of \(name) at \(node)", hop: node,
                                       name: name, keepAlive: true), head, client: client)
         case let .forward(link, next, _, _):
+            // (decide refuses to forward with a hop limit of 0)
             let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node, targetGateway: target)
             return callViaHop(head, headBytes, client: client, buffer: &buffer, header: header, link: link, next: next)
         }
