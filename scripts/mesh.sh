@@ -34,6 +34,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Small HTTP services behind every endpoint the topology configures (the
+# pods' instances), started first so the gateways' probes find them up.
+endpoints=$(grep -o '"endpoints": *\[[^]]*\]' "$topology" | grep -o '[0-9][0-9.]*:[0-9][0-9]*' | sort -u || true)
+calls=0
+if [[ -n "$endpoints" ]] && command -v python3 >/dev/null && command -v curl >/dev/null; then
+    calls=1
+    for endpoint in $endpoints; do
+        # The service exits when its stdin (a pipe held open by sleep) closes with this script.
+        sleep infinity | python3 Tests/DAMCRuntimeTests/Fixtures/test_service.py "${endpoint%:*}" "${endpoint##*:}" "instance-at-$endpoint" \
+            >/dev/null 2>&1 &
+        pids+=($!)
+    done
+fi
+
 echo "== rendering configs from $topology into $work"
 "$ctl" config render "$topology" --out-dir "$work" --socket-dir "$work/run" --fast-timers >/dev/null
 nodes=()
@@ -78,8 +92,24 @@ done
 echo
 "$ctl" -s "$work/run/$show.sock" lookup /A/items/42
 
-if ((hold)); then
+# Calls by name (docs/forwarding.md), through the first gateway's ingress.
+if ((calls)); then
+    first=""
+    for node in "${nodes[@]}"; do
+        if grep -q '"ingress"' "$work/$node.json"; then first=$node; break; fi
+    done
+    ingress=$(sed -n 's/.*"ingress": "\(.*\)".*/\1/p' "$work/$first.json")
+    name=$(grep -o '"prefix": *"[^"]*"' "$topology" | sed 's/.*: *"//; s/"//' | sort -u | tail -n 1 || true)
+    for _ in $(seq 1 100); do
+        [[ $(curl -s -o /dev/null -w '%{http_code}' "http://$ingress$name/" || true) == 200 ]] && break
+        sleep 0.05
+    done
     echo
-    echo "== holding; try: $ctl -s $work/run/<node>.sock show fib   (Ctrl-C stops the mesh)"
-    wait
+    echo "== a call by name: curl http://$ingress$name/items/42 (enters at $first, crosses the routers)"
+    curl -s -D - "http://$ingress$name/items/42"
+    echo
+    echo "== a name nobody serves gets an error that says where and why"
+    curl -s -D - "http://$ingress/nobody/home" || true
+    echo
+    "$ctl" -s "$work/run/$first.sock" trace "$name/items/42"
 fi
