@@ -48,7 +48,7 @@ let package = Package(
         // Forwarding plane (draft §7.2): HTTP/1.1 heads and body framing,
         // hop decisions, ECMP, instance health and balancing. Sans-I/O; the
         // runtime moves the bytes.
-        .target(name: "DAMCForwarding", dependencies: ["DAMCRouting", "DAMCWire"]),
+        .target(name: "DAMCForwarding", dependencies: ["DAMCRouting", "DAMCTopology", "DAMCWire"]),
 
         // Network simulator: many routing engines under a virtual clock.
         .target(
@@ -161,7 +161,7 @@ let package = Package(
         .testTarget(
             name: "DAMCForwardingTests",
             dependencies: [
-                "DAMCForwarding", "DAMCRouting", "DAMCWire",
+                "DAMCForwarding", "DAMCRouting", "DAMCTopology", "DAMCWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

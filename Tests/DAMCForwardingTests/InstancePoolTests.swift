@@ -1,4 +1,5 @@
 import DAMCForwarding
+import DAMCTopology
 import DAMCWire
 import Testing
 
@@ -8,7 +9,10 @@ struct InstancePoolTests {
     static func endpoint(_ port: UInt16) -> Endpoint { Endpoint(address: .v4(127, 0, 0, 1), port: port) }
 
     static func pool(weights: [UInt16] = [100, 100]) -> InstancePool {
-        var pool = InstancePool(policy: HealthPolicy(fall: 3, rise: 2))
+        var health = ForwardingSettings.Health()
+        health.fall = 3
+        health.rise = 2
+        var pool = InstancePool(policy: health)
         pool.sync(weights.enumerated().map { (b, nil, endpoint(UInt16(9000 + $0.offset)), $0.element) })
         return pool
     }

@@ -1,3 +1,4 @@
+import DAMCTopology
 import DAMCWire
 
 /// The instances of a gateway, their health and the balancing rule
@@ -12,9 +13,14 @@ import DAMCWire
 /// global scan and avoids herding on one instance.
 public struct InstancePool: Sendable {
     public private(set) var instances: [Instance] = []
-    public var policy: HealthPolicy
+    /// Health checks as configured (`forwarding.health`, docs/config.md):
+    /// `fall` failures in a row eject, `rise` successes restore.
+    public var policy: ForwardingSettings.Health
 
-    public init(policy: HealthPolicy = HealthPolicy()) {
+    /// How many recent probes the loss figure covers.
+    public static let lossWindow = 20
+
+    public init(policy: ForwardingSettings.Health = ForwardingSettings.Health()) {
         self.policy = policy
     }
 
@@ -66,7 +72,7 @@ public struct InstancePool: Sendable {
         for i in instances.indices where instances[i].endpoint == endpoint {
             instances[i].probes += 1
             instances[i].recentProbes.append(rttMicros != nil)
-            if instances[i].recentProbes.count > policy.lossWindow { instances[i].recentProbes.removeFirst() }
+            if instances[i].recentProbes.count > Self.lossWindow { instances[i].recentProbes.removeFirst() }
             if let rtt = rttMicros {
                 instances[i].rttMicros = instances[i].rttMicros.map { $0 + (rtt - $0) / 4 } ?? rtt
                 instances[i].consecutiveFailures = 0

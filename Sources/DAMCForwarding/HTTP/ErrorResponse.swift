@@ -1,3 +1,4 @@
+import DAMCTopology
 import DAMCWire
 
 /// The HTTP response the ingress gateway writes when DAMC cannot carry a
@@ -67,13 +68,11 @@ public struct ErrorResponse: Sendable, Equatable {
         }
     }
 
-    /// The JSON body: `{"error":…,"name":…,"hop":…,"reason":…}`.
+    /// The JSON body: `{"error": …, "hop": …, "name": …, "reason": …}`.
     public var body: String {
-        var fields = ["\"error\":\(Self.quoted(code))"]
-        if let name { fields.append("\"name\":\(Self.quoted(name))") }
-        fields.append("\"hop\":\(Self.quoted(hop))")
-        fields.append("\"reason\":\(Self.quoted(reason))")
-        return "{" + fields.joined(separator: ",") + "}\n"
+        var members: [String: JSONValue] = ["error": .string(code), "hop": .string(hop), "reason": .string(reason)]
+        if let name { members["name"] = .string(name) }
+        return JSONValue.object(members).text() + "\n"
     }
 
     /// The whole response, head and body.
@@ -87,27 +86,5 @@ public struct ErrorResponse: Sendable, Equatable {
         if !keepAlive { head += "Connection: close\r\n" }
         head += "\r\n"
         return Array(head.utf8) + body
-    }
-
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -136,6 +136,24 @@ final class SplicePipe {
         Glibc.close(readEnd)
         Glibc.close(writeEnd)
     }
+
+    /// Splices up to `count` bytes from `fd` into the pipe: how many moved
+    /// (0 at the end of `fd`'s input), or nil when none are ready.
+    func fill(from fd: Int32, upTo count: UInt64) throws(ForwardingIOError) -> Int? {
+        let moved = damc_splice(fd, writeEnd, UInt(count))
+        if moved >= 0 { return moved }
+        if errno == EAGAIN || errno == EINTR { return nil }
+        throw .system("splice", errno)
+    }
+
+    /// Splices up to `count` bytes from the pipe to `fd`: how many moved,
+    /// or nil when `fd` takes none now.
+    func drain(to fd: Int32, upTo count: Int) throws(ForwardingIOError) -> Int? {
+        let moved = damc_splice(readEnd, fd, UInt(count))
+        if moved > 0 { return moved }
+        if moved < 0 && errno != EAGAIN && errno != EINTR { throw .system("splice", errno) }
+        return nil
+    }
 }
 
 /// Moves bytes from one socket to another with splice(2), in one or more
@@ -178,28 +196,20 @@ struct SpliceMover {
             for direction in directions where !direction.done {
                 if direction.wantsInput {
                     let want = min(direction.left ?? UInt64.max, UInt64(Int(SplicePipe.size) - direction.buffered))
-                    let moved = damc_splice(direction.from, direction.pipe.writeEnd, UInt(want))
-                    if moved > 0 {
+                    if let moved = try direction.pipe.fill(from: direction.from, upTo: want) {
+                        if moved == 0 {
+                            if direction.left != nil { throw .closed }
+                            direction.inputEnded = true
+                        }
                         direction.buffered += moved
                         direction.left = direction.left.map { $0 - UInt64(moved) }
                         progressed = true
-                    } else if moved == 0 {
-                        if direction.left != nil { throw .closed }
-                        direction.inputEnded = true
-                        progressed = true
-                    } else if errno != EAGAIN && errno != EINTR {
-                        throw .system("splice", errno)
                     }
                 }
-                if direction.buffered > 0 {
-                    let moved = damc_splice(direction.pipe.readEnd, direction.to, UInt(direction.buffered))
-                    if moved > 0 {
-                        direction.buffered -= moved
-                        direction.moved += UInt64(moved)
-                        progressed = true
-                    } else if moved < 0 && errno != EAGAIN && errno != EINTR {
-                        throw .system("splice", errno)
-                    }
+                if direction.buffered > 0, let moved = try direction.pipe.drain(to: direction.to, upTo: direction.buffered) {
+                    direction.buffered -= moved
+                    direction.moved += UInt64(moved)
+                    progressed = true
                 }
                 if direction.done && direction.inputEnded && direction.propagateClose {
                     _ = shutdown(direction.to, Int32(SHUT_WR))

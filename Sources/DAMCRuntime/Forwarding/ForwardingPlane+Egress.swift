@@ -31,10 +31,15 @@ extension ForwardingPlane {
         return nil
     }
 
-    /// Ends a call to an instance: closes the socket (if any), releases the
-    /// outstanding count and, on passive evidence, ejects the instance.
-    func finishInstance(_ fd: Int32, _ endpoint: Endpoint, _ prefix: ServiceName, failed reason: String?) {
-        if fd >= 0 { close(fd) }
+    /// Ends a call to an instance: keeps the connection for the next call
+    /// (`keep`) or closes it, releases the outstanding count and, on
+    /// passive evidence, ejects the instance.
+    func finishInstance(_ fd: Int32, _ endpoint: Endpoint, _ prefix: ServiceName, failed reason: String?, keep: Bool = false) {
+        if keep && fd >= 0 && reason == nil {
+            instancePool.give(endpoint.description, fd)
+        } else if fd >= 0 {
+            close(fd)
+        }
         let changed = pool.withLock { pool in
             pool.finished(endpoint, prefix: prefix)
             guard let reason else { return false }

@@ -172,14 +172,7 @@ extension ForwardingPlane {
     func deliver(_ fd: Int32, instance: Int32, endpoint: Endpoint, prefix: ServiceName, hopLimit: UInt8, pipes: Pipes) -> Bool {
         var failure: String?
         var keepInstance = false
-        defer {
-            if keepInstance {
-                pool.withLock { $0.finished(endpoint, prefix: prefix) }
-                instancePool.give(endpoint.description, instance)
-            } else {
-                finishInstance(instance, endpoint, prefix, failed: failure)
-            }
-        }
+        defer { finishInstance(instance, endpoint, prefix, failed: failure, keep: keepInstance) }
         counters.withLock { $0.flowStarted("local") }
         defer { counters.withLock { $0.flowEnded("local") } }
         do {

@@ -244,14 +244,7 @@ extension ForwardingPlane {
                       endpoint: Endpoint, prefix: ServiceName, name: ServiceName) -> Bool {
         var failure: String?
         var keepInstance = false
-        defer {
-            if keepInstance {
-                pool.withLock { $0.finished(endpoint, prefix: prefix) }
-                instancePool.give(endpoint.description, instance)
-            } else {
-                finishInstance(instance, endpoint, prefix, failed: failure)
-            }
-        }
+        defer { finishInstance(instance, endpoint, prefix, failed: failure, keep: keepInstance) }
         counters.withLock { $0.flowStarted("local") }
         defer { counters.withLock { $0.flowEnded("local") } }
         do throws(ForwardingIOError) {

@@ -55,9 +55,7 @@ public final class ForwardingPlane: Sendable {
         instancePool = ConnectionPool(maxIdleMs: min(4_000, settings.idleTimeoutMs / 2))
         table = PlaneLock(TableBox(ForwardingTable(node: node)))
         neighbors = PlaneLock([:])
-        pool = PlaneLock(InstancePool(policy: HealthPolicy(
-            intervalMs: settings.health.intervalMs, timeoutMs: settings.health.timeoutMs,
-            fall: settings.health.fall, rise: settings.health.rise, httpPath: settings.health.httpPath)))
+        pool = PlaneLock(InstancePool(policy: settings.health))
     }
 
     // MARK: Tables (from the event loop)

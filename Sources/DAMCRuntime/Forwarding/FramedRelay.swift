@@ -71,26 +71,17 @@ struct FramedRelay {
                 case let .payload(left):
                     if left > 0 && direction.buffered < Int(SplicePipe.size) {
                         let want = min(left, UInt64(Int(SplicePipe.size) - direction.buffered))
-                        let moved = damc_splice(direction.from, direction.pipe.writeEnd, UInt(want))
-                        if moved > 0 {
+                        if let moved = try direction.pipe.fill(from: direction.from, upTo: want) {
+                            if moved == 0 { throw ForwardingIOError.closed }
                             direction.buffered += moved
                             direction.phase = .payload(left - UInt64(moved))
                             progressed = true
-                        } else if moved == 0 {
-                            throw ForwardingIOError.closed
-                        } else if errno != EAGAIN && errno != EINTR {
-                            throw ForwardingIOError.system("splice", errno)
                         }
                     }
-                    if direction.buffered > 0 {
-                        let moved = damc_splice(direction.pipe.readEnd, direction.to, UInt(direction.buffered))
-                        if moved > 0 {
-                            direction.buffered -= moved
-                            direction.moved += UInt64(moved)
-                            progressed = true
-                        } else if moved < 0 && errno != EAGAIN && errno != EINTR {
-                            throw ForwardingIOError.system("splice", errno)
-                        }
+                    if direction.buffered > 0, let moved = try direction.pipe.drain(to: direction.to, upTo: direction.buffered) {
+                        direction.buffered -= moved
+                        direction.moved += UInt64(moved)
+                        progressed = true
                     }
                     if case .payload(0) = direction.phase, direction.buffered == 0 { direction.phase = .header }
                 case .finished:

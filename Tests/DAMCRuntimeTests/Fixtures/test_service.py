@@ -69,6 +69,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = json.dumps({"service": self.server.name, "path": self.path, "method": "GET"}).encode() + b"\n"
         self.reply(200, body)
 
+    def read_into(self, digest, count):
+        """Reads count body bytes into digest; False if the client went away."""
+        while count > 0:
+            data = self.rfile.read(min(count, 1 << 20))
+            if not data:
+                return False
+            digest.update(data)
+            count -= len(data)
+        return True
+
     def do_POST(self):
         digest = hashlib.sha256()
         total = 0
@@ -79,24 +89,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
                     break
-                left = size
-                while left > 0:
-                    data = self.rfile.read(min(left, 1 << 20))
-                    if not data:
-                        return
-                    digest.update(data)
-                    left -= len(data)
-                    total += len(data)
+                if not self.read_into(digest, size):
+                    return
+                total += size
                 self.rfile.readline()
         else:
-            left = int(self.headers.get("Content-Length", "0"))
-            while left > 0:
-                data = self.rfile.read(min(left, 1 << 20))
-                if not data:
-                    return
-                digest.update(data)
-                left -= len(data)
-                total += len(data)
+            total = int(self.headers.get("Content-Length", "0"))
+            if not self.read_into(digest, total):
+                return
         body = json.dumps({"service": self.server.name, "bytes": total, "sha256": digest.hexdigest()}).encode() + b"\n"
         self.reply(200, body)
 
