@@ -100,6 +100,12 @@ public struct FIB: Sendable {
     /// The changes that turn the routes of `old` into those of `new`.
     public static func diff(from old: RIB, to new: RIB) -> [FIBChange] {
         var changes: [FIBChange] = []
+        if old.routes.isEmpty {
+            // A first run (or a restart): everything is an addition, no lookups.
+            changes.reserveCapacity(new.routes.count)
+            for (name, route) in new.routes { changes.append(.add(name, route.nextHops)) }
+            return changes
+        }
         for (name, route) in new.routes {
             if let previous = old.routes[name] {
                 if previous.nextHops != route.nextHops { changes.append(.change(name, route.nextHops)) }

@@ -16,6 +16,20 @@ public struct RIBEntry: Hashable, Sendable {
     }
 }
 
+extension RIBEntry {
+    /// Makes this route the better of itself and `other` (anycast: equal
+    /// costs keep every origin and next hop). `other` has one origin.
+    mutating func keep(_ other: RIBEntry) {
+        if other.cost < cost {
+            self = other
+        } else if other.cost == cost, let origin = other.origins.first, !origins.contains(origin) {
+            nextHops = SPFResult.merge(nextHops, other.nextHops)
+            origins.append(origin)
+            origins.sort()
+        }
+    }
+}
+
 /// The routing information base: prefix to best route.
 public struct RIB: Sendable, Equatable {
     public private(set) var routes: [ServiceName: RIBEntry] = [:]
@@ -62,19 +76,11 @@ public struct RIB: Sendable, Equatable {
                 if !own.isEmpty && key.origin != selfID && own.contains(name) {
                     Self.keepBest(&alternates, name, RIBEntry(cost: cost, nextHops: hops, origins: origins))
                 }
-                if let index = routes.index(forKey: name) {
-                    // (inline rather than keepBest: this is the hot loop)
-                    let current = routes.values[index]
-                    if cost < current.cost {
-                        routes.values[index] = RIBEntry(cost: cost, nextHops: hops, origins: origins)
-                    } else if cost == current.cost && !current.origins.contains(key.origin) {
-                        routes.values[index].nextHops = SPFResult.merge(current.nextHops, hops)
-                        routes.values[index].origins.append(key.origin)
-                        routes.values[index].origins.sort()
-                    }
-                } else {
-                    routes[name] = RIBEntry(cost: cost, nextHops: hops, origins: origins)
-                }
+                // One hash per prefix: the default-inserting accessor finds
+                // or makes the slot, and the route is updated in place (a
+                // new slot holds `route` already, which keeping leaves as is).
+                let route = RIBEntry(cost: cost, nextHops: hops, origins: origins)
+                routes[name, default: route].keep(route)
             }
         }
     }
@@ -82,15 +88,6 @@ public struct RIB: Sendable, Equatable {
     /// Keeps the cheaper of two routes to `name`, or both origins' next
     /// hops when they cost the same.
     static func keepBest(_ table: inout [ServiceName: RIBEntry], _ name: ServiceName, _ route: RIBEntry) {
-        guard let current = table[name] else {
-            table[name] = route
-            return
-        }
-        if route.cost < current.cost {
-            table[name] = route
-        } else if route.cost == current.cost, let origin = route.origins.first, !current.origins.contains(origin) {
-            table[name]!.nextHops = SPFResult.merge(current.nextHops, route.nextHops)
-            table[name]!.origins = (current.origins + [origin]).sorted()
-        }
+        table[name, default: route].keep(route)
     }
 }
