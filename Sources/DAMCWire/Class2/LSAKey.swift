@@ -43,6 +43,7 @@ public struct LSAKey: WireElement, Comparable, CustomStringConvertible {
 
     public init(decoding bytes: [UInt8], _ range: Range<Int>) throws(WireError) {
         let fields = try TLVFields(bytes, range, schema: Self.schema, context: "LSAKey")
+        try Self.refuseExtensions(fields, "LSAKey")
         origin = try fields.identifier(.nodeID)
         type = try LSAType.decode(fields)
         fragment = UInt16(try fields.integer(.lsaFragment, max: Limits.maxFragment))
@@ -50,6 +51,17 @@ public struct LSAKey: WireElement, Comparable, CustomStringConvertible {
 
     public func encode(into writer: inout TLVWriter, as type: ElementType = .lsaKey) {
         writer.nested(type) { writer in writeFields(into: &writer) }
+    }
+
+    /// An LSA's key and header identify an instance (acknowledgements and
+    /// summaries are matched by them), so they take no extensions: an
+    /// unknown element inside one, even a non-critical one, is refused
+    /// rather than dropped, which would let a decoded message re-encode to
+    /// other bytes (docs/wire.md §2.3; found by the fuzzer, 2026-11-24).
+    static func refuseExtensions(_ fields: borrowing TLVFields, _ context: String) throws(WireError) {
+        if let element = fields.unknown.first {
+            throw .invalidValue(what: context, reason: "unknown element type \(element.type); \(context) takes no extensions")
+        }
     }
 
     func writeFields(into writer: inout TLVWriter) {
@@ -88,6 +100,7 @@ public struct LSAHeader: WireElement, CustomStringConvertible {
 
     public init(decoding bytes: [UInt8], _ range: Range<Int>) throws(WireError) {
         let fields = try TLVFields(bytes, range, schema: Self.schema, context: "LSAHeader")
+        try LSAKey.refuseExtensions(fields, "LSAHeader")
         key = LSAKey(origin: try fields.identifier(.nodeID), type: try LSAType.decode(fields),
                      fragment: UInt16(try fields.integer(.lsaFragment, max: Limits.maxFragment)))
         sequence = try LSA.decodeSequence(fields)
