@@ -3,7 +3,6 @@
 
 GET  /healthz           200 "ok"
 GET  /.../blob?size=N   N bytes of a fixed pattern; X-SHA256 header has their digest
-GET  /.../slow?ms=N     answers after N milliseconds
 GET  anything else      JSON {"service": NAME, "path": PATH, "method": "GET"}
 POST anything           reads the body (Content-Length or chunked) and answers
                         JSON {"service": NAME, "bytes": N, "sha256": HEX}
@@ -17,7 +16,6 @@ import http.server
 import json
 import sys
 import threading
-import time
 import urllib.parse
 
 PATTERN = bytes((i * 7 + (i >> 8)) & 0xFF for i in range(1 << 16))
@@ -64,8 +62,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(chunk)
                 left -= len(chunk)
             return
-        if url.path.endswith("/slow"):
-            time.sleep(int(query.get("ms", ["100"])[0]) / 1000)
         body = json.dumps({"service": self.server.name, "path": self.path, "method": "GET"}).encode() + b"\n"
         self.reply(200, body)
 
