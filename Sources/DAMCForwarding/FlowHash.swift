@@ -6,10 +6,10 @@ import DAMCWire
 /// polarisation), chooses one next hop. The same call always takes the
 /// same path; different calls spread evenly.
 public enum FlowHash {
-    /// Index in `0..<count` for `flowID` at `node`.
-    public static func pick(flowID: UInt64, node: NodeID, count: Int) -> Int {
+    /// Index in `0..<count` for `flowID` at the node whose `seed` this is.
+    public static func pick(flowID: UInt64, seed: UInt64, count: Int) -> Int {
         precondition(count > 0)
-        return Int(mix(flowID ^ seed(node)) % UInt64(count))
+        return Int(mix(flowID ^ seed) % UInt64(count))
     }
 
     /// A per-node constant (FNV-1a over the id's bytes).

@@ -18,7 +18,9 @@ public enum ForwardingDecision: Sendable, Equatable {
 /// each of its own prefixes. The daemon publishes a new one whenever
 /// routing changes; a call keeps the one it started with.
 public struct ForwardingTable: Sendable {
-    public var node: NodeID
+    public let node: NodeID
+    /// `FlowHash.seed(node)`, computed once rather than per call.
+    let seed: UInt64
     public var fib: FIB
     /// Next hops towards each reachable node (from SPF).
     public var nodes: [NodeID: [NextHop]]
@@ -27,6 +29,7 @@ public struct ForwardingTable: Sendable {
 
     public init(node: NodeID, fib: FIB = FIB(), nodes: [NodeID: [NextHop]] = [:], alternates: [ServiceName: [NodeID]] = [:]) {
         self.node = node
+        seed = FlowHash.seed(node)
         self.fib = fib
         self.nodes = nodes
         self.alternates = alternates
@@ -59,7 +62,7 @@ public struct ForwardingTable: Sendable {
         guard !gateways.isEmpty else {
             return .refuse(.noHealthyInstance, "no healthy instance of \(matched) at \(node), and no other gateway serves it")
         }
-        let target = gateways[FlowHash.pick(flowID: flowID, node: node, count: gateways.count)]
+        let target = gateways[FlowHash.pick(flowID: flowID, seed: seed, count: gateways.count)]
         return forward(nodes[target]!, matched: matched, target: target, hopLimit: hopLimit, flowID: flowID, name: name)
     }
 
@@ -73,7 +76,7 @@ public struct ForwardingTable: Sendable {
             return nil
         }
         guard !neighbors.isEmpty else { return .refuse(.noRoute, "no route to \(name) at \(node)") }
-        let chosen = neighbors[FlowHash.pick(flowID: flowID, node: node, count: neighbors.count)]
+        let chosen = neighbors[FlowHash.pick(flowID: flowID, seed: seed, count: neighbors.count)]
         return .forward(link: chosen.0, node: chosen.1, matched: matched, target: target)
     }
 }

@@ -47,6 +47,7 @@ extension RoutingNode {
         counters.prefixesRefused = newRIB.refused
         let changes = FIB.diff(from: rib, to: newRIB)
         rib = newRIB
+        ribGeneration += 1
         if !changes.isEmpty {
             fib.apply(contentsOf: changes)
             counters.fibChanges += changes.count

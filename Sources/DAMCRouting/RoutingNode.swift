@@ -41,6 +41,9 @@ public struct RoutingNode: Sendable {
     /// The result of the last SPF run: next hops to every reachable node
     /// (the forwarding plane routes calls pinned to a gateway with it).
     public internal(set) var lastSPF: SPFResult?
+    /// Counts RIB rebuilds, so a consumer of the RIB (the forwarding plane)
+    /// can tell cheaply whether anything it derived may have changed.
+    public internal(set) var ribGeneration = 0
     /// When the first event arrived (the node's start).
     var startedAt: Instant?
     var actions: [RoutingAction] = []

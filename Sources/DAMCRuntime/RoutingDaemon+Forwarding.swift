@@ -20,10 +20,9 @@ extension RoutingDaemon {
     /// Gives new calls the current FIB and alternates.
     func publishForwarding() {
         guard let forwarding else { return }
-        let alternates = node.rib.alternates.mapValues(\.origins)
-        publishedAlternates = alternates
+        publishedGeneration = node.ribGeneration
         forwarding.publish(ForwardingTable(node: config.nodeID, fib: node.fib, nodes: node.lastSPF?.nextHops ?? [:],
-                                           alternates: alternates))
+                                           alternates: node.rib.alternates.mapValues(\.origins)))
     }
 
     /// Gives the forwarding plane the configured instances and the pods' registered ones.

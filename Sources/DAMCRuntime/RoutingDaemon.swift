@@ -64,8 +64,8 @@ public final class RoutingDaemon {
     var podCounters: [String: Int] = [:]
     /// The forwarding plane (calls by name); nil until `run` starts it.
     var forwarding: ForwardingPlane?
-    /// The alternates last handed to the forwarding plane.
-    var publishedAlternates: [ServiceName: [NodeID]] = [:]
+    /// The RIB generation last handed to the forwarding plane.
+    var publishedGeneration = -1
 
     /// Largest datagram accepted; larger ones are counted and dropped
     /// (the engine builds at most 1,400 bytes; this leaves room for jumbo
@@ -240,10 +240,7 @@ public final class RoutingDaemon {
         if after.spf != before.spf { counters.lastSPFRun = now }
         if after.fib != before.fib { counters.lastFIBChange = now }
         perform(actions)
-        if after.fib != before.fib || after.spf != before.spf || (!node.rib.alternates.isEmpty || !publishedAlternates.isEmpty)
-            && node.rib.alternates.mapValues(\.origins) != publishedAlternates {
-            publishForwarding()
-        }
+        if node.ribGeneration != publishedGeneration { publishForwarding() }
         rearmEngineTimer()
         if after.spf != before.spf || after.fib != before.fib || event.isFilterChange {
             scheduleGrantReevaluation()

@@ -72,7 +72,6 @@ extension ForwardingPlane {
     /// Carries one request and its response; returns whether the client
     /// connection may carry another.
     func call(_ head: HTTPHead, _ headBytes: [UInt8], client: Int32, buffer: inout [UInt8]) -> Bool {
-        let bodyPending = head.framing != .none
         let name: ServiceName
         do {
             name = try RequestName.name(forTarget: head.target)

@@ -55,24 +55,19 @@ extension ForwardingPlane {
             defer { close(downstream) }
             let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node,
                                        applicationProtocol: .trace, targetGateway: pinned)
-            var buffer: [UInt8] = []
-            do throws(ForwardingIOError) {
+            do {
                 try ForwardingIO.write(downstream, header.encode(), timeoutMs: settings.connectTimeoutMs)
-                while true {
-                    if let length = try? DAMCMessage.frameLength(of: buffer), buffer.count >= length,
-                       case let .forwardReply(reply)? = try? DAMCMessage.decode(Array(buffer[0..<length])) {
-                        var combined = reply
-                        combined.trace.insert(own, at: 0)
-                        if combined.trace.count > Limits.maxPathHops { combined.trace.removeLast(combined.trace.count - Limits.maxPathHops) }
-                        return combined
-                    }
-                    guard buffer.count <= Self.maxHeaderFrame else { return failed(.malformed, "\(next) sent a malformed trace reply") }
-                    if try ForwardingIO.read(downstream, into: &buffer, max: 16_384, timeoutMs: settings.idleTimeoutMs) == 0 {
-                        return failed(.malformed, "\(next) closed without a trace reply")
-                    }
+                let message = try HopFrames.readMessage(downstream, limit: Self.maxHeaderFrame, timeoutMs: settings.idleTimeoutMs)
+                guard case var .forwardReply(reply) = message else {
+                    return failed(.malformed, "\(next) answered the trace with \(message.messageType)")
                 }
+                reply.trace.insert(own, at: 0)
+                if reply.trace.count > Limits.maxPathHops { reply.trace.removeLast(reply.trace.count - Limits.maxPathHops) }
+                return reply
+            } catch let error as ForwardingIOError {
+                return failed(error == .closed ? .malformed : .timeout, "\(next) did not answer the trace: \(error)")
             } catch {
-                return failed(.timeout, "\(next) did not answer the trace: \(error)")
+                return failed(.malformed, "\(next) sent a malformed trace reply: \(error)")
             }
         }
     }
