@@ -53,11 +53,33 @@ public struct FIB: Sendable {
     }
 
     /// Applies a batch of changes, making room for the additions first.
+    ///
+    /// Next-hop sets are interned by array identity within the batch: the
+    /// routes of one origin all carry the same array, and `changes` keeps
+    /// every array alive (so no address is reused) until the batch ends.
+    /// A thousand-origin recompute hashes a thousand sets, not one per route.
     public mutating func apply(contentsOf changes: [FIBChange]) {
         var additions = 0
         for change in changes { if case .add = change { additions += 1 } }
         table.reserveCapacity(table.count + additions)
-        for change in changes { apply(change) }
+        var byIdentity: [UnsafeRawPointer: UInt32] = [:]
+        for change in changes {
+            switch change {
+            case let .add(name, hops), let .change(name, hops):
+                let identity = hops.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+                let index: UInt32
+                if let identity, let known = byIdentity[identity] {
+                    setUses[Int(known)] += 1
+                    index = known
+                } else {
+                    index = intern(hops)
+                    if let identity { byIdentity[identity] = index }
+                }
+                if let old = table.set(index, for: name) { release(old) }
+            case let .remove(name):
+                if let old = table.remove(name) { release(old) }
+            }
+        }
     }
 
     /// Applies one change.

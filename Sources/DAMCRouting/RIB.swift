@@ -49,45 +49,43 @@ public struct RIB: Sendable, Equatable {
     /// caller.
     public init(lsdb: LSDB, spf: SPFResult, selfID: NodeID, now: Instant,
                 accept: ((PrefixEntry, NodeID) -> Bool)? = nil) {
+        // One pass over the LSDB picks the live service-prefix LSAs (their
+        // entry arrays are shared, not copied) and this node's own prefixes.
+        var lists: [(origin: NodeID, prefixes: [PrefixEntry])] = []
         var total = 0
-        for (key, entry) in lsdb.entries where key.type == .servicePrefix {
-            if case let .servicePrefix(prefixes) = entry.lsa.body { total += prefixes.count }
+        var own: Set<ServiceName> = []
+        for (key, entry) in lsdb.entries where key.type == .servicePrefix && !entry.isPurged(at: now) {
+            guard case let .servicePrefix(prefixes) = entry.lsa.body else { continue }
+            total += prefixes.count
+            if key.origin == selfID { for position in prefixes.indices { own.insert(prefixes[position].prefix) } }
+            lists.append((key.origin, prefixes))
         }
         routes.reserveCapacity(total)
-        var own: Set<ServiceName> = []
-        for (key, entry) in lsdb.entries where key.type == .servicePrefix && key.origin == selfID && !entry.isPurged(at: now) {
-            if case let .servicePrefix(prefixes) = entry.lsa.body { for prefix in prefixes { own.insert(prefix.prefix) } }
-        }
-        for (key, entry) in lsdb.entries where key.type == .servicePrefix && !entry.isPurged(at: now) {
-            guard case let .servicePrefix(prefixes) = entry.lsa.body,
-                  let distance = spf.distance[key.origin] else { continue }
-            let hops: [NextHop] = key.origin == selfID ? [.local] : (spf.nextHops[key.origin] ?? [])
+        // A fresh slot holds this route until `keep` replaces it: costlier
+        // than any real route, so the first route kept is taken whole.
+        let unset = RIBEntry(cost: .max, nextHops: [], origins: [])
+        for (origin, prefixes) in lists {
+            guard let (distance, originHops) = spf.route(to: origin) else { continue }
+            let hops: [NextHop] = origin == selfID ? [.local] : originHops
             if hops.isEmpty { continue }
-            let origins = [key.origin]   // shared by every route of this LSA until one changes
+            let origins = [origin]   // shared by every route of this LSA until one changes
             // By index: iterating the entries would copy each (its grant and
             // extensions included) only to read two fields.
             for position in prefixes.indices {
-                if let accept, !accept(prefixes[position], key.origin) {
+                if let accept, !accept(prefixes[position], origin) {
                     refused += 1
                     continue
                 }
-                let cost = distance + UInt64(prefixes[position].metric)
+                let route = RIBEntry(cost: distance + UInt64(prefixes[position].metric), nextHops: hops, origins: origins)
                 let name = prefixes[position].prefix
-                if !own.isEmpty && key.origin != selfID && own.contains(name) {
-                    Self.keepBest(&alternates, name, RIBEntry(cost: cost, nextHops: hops, origins: origins))
+                if !own.isEmpty && origin != selfID && own.contains(name) {
+                    alternates[name, default: unset].keep(route)
                 }
                 // One hash per prefix: the default-inserting accessor finds
-                // or makes the slot, and the route is updated in place (a
-                // new slot holds `route` already, which keeping leaves as is).
-                let route = RIBEntry(cost: cost, nextHops: hops, origins: origins)
-                routes[name, default: route].keep(route)
+                // or makes the slot, and the route is kept in place.
+                routes[name, default: unset].keep(route)
             }
         }
     }
 
-    /// Keeps the cheaper of two routes to `name`, or both origins' next
-    /// hops when they cost the same.
-    static func keepBest(_ table: inout [ServiceName: RIBEntry], _ name: ServiceName, _ route: RIBEntry) {
-        table[name, default: route].keep(route)
-    }
 }

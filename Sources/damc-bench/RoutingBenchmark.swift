@@ -46,7 +46,7 @@ enum RoutingBenchmark {
 
     /// Full recompute on 1,000 nodes, 4,000 links, 10,000 prefixes, beside a
     /// textbook binary-heap Dijkstra (distances only) on the same graph.
-    static func spf() {
+    static func spf(profileIterations: Int = 0) {
         var rng = SeededGenerator(seed: 42)
         let count = 1000, linkCount = 4000, gateways = 200, prefixesPerGateway = 50
         let ids = (0..<count).map { try! NodeID(($0 < gateways ? "g" : "r") + "\($0)") }
@@ -85,6 +85,20 @@ enum RoutingBenchmark {
             lsdb.install(lsa, checksum: lsa.checksum, now: .zero)
         }
         let source = ids[gateways]  // a router
+        if profileIterations > 0 {
+            // A loop for profilers: the recompute alone, many times.
+            var total = 0
+            for _ in 0..<profileIterations {
+                let graph = SPFGraph(lsdb: lsdb, now: .zero)
+                let result = SPFResult.compute(from: source, on: graph)
+                let rib = RIB(lsdb: lsdb, spf: result, selfID: source, now: .zero)
+                var fib = FIB()
+                fib.apply(contentsOf: FIB.diff(from: RIB(), to: rib))
+                total += fib.count
+            }
+            print("routes \(total)")
+            return
+        }
         var fibSize = 0
         // Each stage clocked inside the same run; the total includes freeing
         // the previous run's structures, as a daemon's recompute would.

@@ -13,6 +13,8 @@ case "wire"?:
     WireBenchmark.run(seconds: arguments.count > 1 ? Double(arguments[1]) ?? 0.3 : 0.3)
 case "spf"?:
     RoutingBenchmark.spf()
+case "profile-spf"?:
+    RoutingBenchmark.spf(profileIterations: arguments.count > 1 ? Int(arguments[1]) ?? 300 : 300)
 case "fib"?:
     RoutingBenchmark.fib(sizes: arguments.count > 1 ? arguments.dropFirst().compactMap { Int($0) } : [100_000, 1_000_000])
 case "profile-fib"?:
