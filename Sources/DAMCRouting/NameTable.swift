@@ -31,13 +31,9 @@ public struct NameTable: Sendable {
     private static let live: UInt8 = 1
     private static let deleted: UInt8 = 2
 
-    /// The slots, starting `tablePad` bytes into the array so that they
-    /// are cache-line aligned (a slot never straddles two lines). A copy of
-    /// the array may have another alignment: reads always use `tablePad`,
-    /// and the first mutation realigns.
-    private var table = [UInt8](repeating: 0, count: 16 * NameTable.slotBytes + NameTable.alignment)
-    private var tablePad = 0
-    private static let alignment = 64
+    /// The slots, cache-line aligned so a slot never straddles two lines
+    /// (huge pages for large tables: see `SlotMemory`).
+    private var slots = SlotMemory(count: 16 * NameTable.slotBytes)
     private var capacity = 16       // slots, a power of two
     private var usedSlots = 0       // live + deleted
     private var arena: [UInt8] = []
@@ -160,29 +156,52 @@ public struct NameTable: Sendable {
                 slot = (slot + 1) & mask
             }
         }
+
+        /// One probe sequence: the live slot holding exactly the name, or
+        /// the first deleted or empty slot where it would go.
+        @inline(__always)
+        func probe(hash: UInt64, _ storage: UnsafeRawPointer, length: Int) -> Probe {
+            let expected = hash >> 32 | UInt64(length) << 32 | UInt64(NameTable.live) << 48
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            var reusable: Int?
+            while true {
+                let header = header(slot)
+                let state = UInt8(truncatingIfNeeded: header >> 48)
+                if state == NameTable.empty { return reusable.map { .free($0, wasEmpty: false) } ?? .free(slot, wasEmpty: true) }
+                if state == NameTable.deleted {
+                    if reusable == nil { reusable = slot }
+                } else if header & 0x00FF_FFFF_FFFF_FFFF == expected {
+                    let stored = length <= NameTable.inlineCapacity
+                        ? table.baseAddress! + slot * NameTable.slotBytes + 12
+                        : arena.baseAddress! + arenaOffset(slot)
+                    if NameTable.equalBytes(stored, storage, length) { return .found(slot) }
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    /// Where a name is, or where it would be stored.
+    private enum Probe {
+        case found(Int)
+        /// The first reusable slot of the sequence; `wasEmpty` when it had
+        /// never been used (a deleted slot is reused without growing `usedSlots`).
+        case free(Int, wasEmpty: Bool)
     }
 
     private func withView<R>(_ body: (View) -> R) -> R {
-        table.withUnsafeBytes { raw in
-            let table = UnsafeRawBufferPointer(rebasing: raw[tablePad..<(tablePad + capacity * Self.slotBytes)])
+        withExtendedLifetime(slots) {
+            let table = UnsafeRawBufferPointer(start: slots.base, count: capacity * Self.slotBytes)
             return arena.withUnsafeBytes { arena in body(View(table: table, arena: arena, mask: capacity - 1)) }
         }
     }
 
-    /// The slots for writing, realigned first if the array was copied.
+    /// The slots for writing, copied first if another table value shares them.
     private mutating func withMutableSlots<R>(_ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
-        var pad = tablePad
-        let bytes = capacity * Self.slotBytes
-        let result = table.withUnsafeMutableBytes { raw -> R in
-            let wanted = (Self.alignment - Int(bitPattern: raw.baseAddress!) & (Self.alignment - 1)) & (Self.alignment - 1)
-            if wanted != pad {
-                (raw.baseAddress! + wanted).copyMemory(from: raw.baseAddress! + pad, byteCount: bytes)
-                pad = wanted
-            }
-            return body(UnsafeMutableRawBufferPointer(rebasing: raw[pad..<(pad + bytes)]))
+        if !isKnownUniquelyReferenced(&slots) { slots = slots.copy() }
+        return withExtendedLifetime(slots) {
+            body(UnsafeMutableRawBufferPointer(start: slots.base, count: capacity * Self.slotBytes))
         }
-        tablePad = pad
-        return result
     }
 
     private func slot(for storage: [UInt8]) -> Int? {
@@ -302,13 +321,16 @@ public struct NameTable: Sendable {
 
     /// Stores `value` for exactly `name`, replacing any previous value.
     /// Returns the previous value.
+    ///
+    /// One probe sequence both looks for the name and notes where it would
+    /// go (the first deleted slot passed, or the empty slot that ends it).
     @discardableResult
     public mutating func set(_ value: Value, for name: ServiceName) -> Value? {
         let hash = name.storage.withUnsafeBytes { Self.hash($0) }
-        let existing = name.storage.withUnsafeBytes { storage in
-            withView { $0.find(hash: hash, storage.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, length: storage.count) }
+        var probe = name.storage.withUnsafeBytes { storage in
+            withView { $0.probe(hash: hash, storage.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, length: storage.count) }
         }
-        if let slot = existing {
+        if case let .found(slot) = probe {
             let old = withView { $0.value(slot) }
             withMutableSlots {
                 $0.storeBytes(of: value.littleEndian, toByteOffset: slot * Self.slotBytes + 8, as: UInt32.self)
@@ -317,34 +339,28 @@ public struct NameTable: Sendable {
         }
         // At most 3/4 full (live + deleted); a rehash leaves it at most 5/8
         // full, so it doubles at most once per 3/8 growth.
-        if (usedSlots + 1) * 4 > capacity * 3 { rehash(entries: count + 1) }
+        if (usedSlots + 1) * 4 > capacity * 3 {
+            rehash(entries: count + 1)
+            probe = name.storage.withUnsafeBytes { storage in
+                withView { $0.probe(hash: hash, storage.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, length: storage.count) }
+            }
+        }
+        guard case let .free(slot, wasEmpty) = probe else { preconditionFailure("name table: a name found after a miss") }
+        if wasEmpty { usedSlots += 1 }
         name.storage.withUnsafeBytes { storage in
-            insert(hash: hash, value: value, storage: storage, components: name.count)
+            var arenaOffset: Int?
+            if storage.count > Self.inlineCapacity {
+                precondition(arena.count + storage.count < 0xFFFF_FFFF, "name table arena over 4 GiB")
+                arenaOffset = arena.count
+                arena.append(contentsOf: storage)
+            }
+            let header = hash >> 32 | UInt64(storage.count) << 32 | UInt64(Self.live) << 48 | UInt64(name.count) << 56
+            writeSlot(slot, header: header, value: value, storage: storage, arenaOffset: arenaOffset)
         }
         count += 1
         lengthCounts[name.count] += 1
         longestStored = max(longestStored, name.count)
         return nil
-    }
-
-    /// Places a new entry in the first free slot of its probe sequence.
-    private mutating func insert(hash: UInt64, value: Value, storage: UnsafeRawBufferPointer, components: Int) {
-        let mask = capacity - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        var state = withView { $0.state(slot) }
-        while state == Self.live {
-            slot = (slot + 1) & mask
-            state = withView { $0.state(slot) }
-        }
-        if state == Self.empty { usedSlots += 1 }
-        var arenaOffset: Int?
-        if storage.count > Self.inlineCapacity {
-            precondition(arena.count + storage.count < 0xFFFF_FFFF, "name table arena over 4 GiB")
-            arenaOffset = arena.count
-            arena.append(contentsOf: storage)
-        }
-        let header = hash >> 32 | UInt64(storage.count) << 32 | UInt64(Self.live) << 48 | UInt64(components) << 56
-        writeSlot(slot, header: header, value: value, storage: storage, arenaOffset: arenaOffset)
     }
 
     /// Makes room for `entries` entries without further rehashing.
@@ -370,25 +386,19 @@ public struct NameTable: Sendable {
     private mutating func rehash(entries: Int) {
         var size = 16
         while size * 5 < entries * 8 { size <<= 1 }
-        var fresh = [UInt8](repeating: 0, count: size * Self.slotBytes + Self.alignment)
+        let fresh = SlotMemory(count: size * Self.slotBytes)
         var placed = 0
         withView { view in
-            fresh.withUnsafeMutableBytes { raw in
-                let pad = (Self.alignment - Int(bitPattern: raw.baseAddress!) & (Self.alignment - 1)) & (Self.alignment - 1)
-                let table = UnsafeMutableRawBufferPointer(rebasing: raw[pad..<(pad + size * Self.slotBytes)])
-                for slot in 0..<capacity where view.state(slot) == Self.live {
-                    var target = Int(truncatingIfNeeded: Self.hash(view.bytes(slot))) & (size - 1)
-                    while table[target * Self.slotBytes + 6] != Self.empty { target = (target + 1) & (size - 1) }
-                    UnsafeMutableRawBufferPointer(rebasing: table[(target * Self.slotBytes)..<((target + 1) * Self.slotBytes)])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: view.table[(slot * Self.slotBytes)..<((slot + 1) * Self.slotBytes)]))
-                    placed += 1
-                }
+            let table = UnsafeMutableRawBufferPointer(start: fresh.base, count: size * Self.slotBytes)
+            for slot in 0..<capacity where view.state(slot) == Self.live {
+                var target = Int(truncatingIfNeeded: Self.hash(view.bytes(slot))) & (size - 1)
+                while table[target * Self.slotBytes + 6] != Self.empty { target = (target + 1) & (size - 1) }
+                UnsafeMutableRawBufferPointer(rebasing: table[(target * Self.slotBytes)..<((target + 1) * Self.slotBytes)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: view.table[(slot * Self.slotBytes)..<((slot + 1) * Self.slotBytes)]))
+                placed += 1
             }
         }
-        tablePad = fresh.withUnsafeBytes {
-            (Self.alignment - Int(bitPattern: $0.baseAddress!) & (Self.alignment - 1)) & (Self.alignment - 1)
-        }
-        table = fresh
+        slots = fresh
         capacity = size
         usedSlots = placed
         longestStored = lengthCounts.lastIndex { $0 > 0 } ?? 0
@@ -431,5 +441,5 @@ public struct NameTable: Sendable {
     }
 
     /// Bytes held by the table's own storage (for the memory benchmark).
-    public var approximateBytes: Int { table.capacity + arena.capacity }
+    public var approximateBytes: Int { slots.count + arena.capacity }
 }

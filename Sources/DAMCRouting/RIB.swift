@@ -69,21 +69,22 @@ public struct RIB: Sendable, Equatable {
             let hops: [NextHop] = origin == selfID ? [.local] : originHops
             if hops.isEmpty { continue }
             let origins = [origin]   // shared by every route of this LSA until one changes
-            // By index: iterating the entries would copy each (its grant and
-            // extensions included) only to read two fields.
-            for position in prefixes.indices {
-                if let accept, !accept(prefixes[position], origin) {
-                    refused += 1
-                    continue
+            // Through a buffer, field by field: copying an entry would retain
+            // its grant and extensions only to read two fields.
+            prefixes.withUnsafeBufferPointer { prefixes in
+                for position in prefixes.indices {
+                    if let accept, !accept(prefixes[position], origin) {
+                        refused += 1
+                        continue
+                    }
+                    let route = RIBEntry(cost: distance + UInt64(prefixes[position].metric), nextHops: hops, origins: origins)
+                    if !own.isEmpty && origin != selfID && own.contains(prefixes[position].prefix) {
+                        alternates[prefixes[position].prefix, default: unset].keep(route)
+                    }
+                    // One hash per prefix: the default-inserting accessor finds
+                    // or makes the slot, and the route is kept in place.
+                    routes[prefixes[position].prefix, default: unset].keep(route)
                 }
-                let route = RIBEntry(cost: distance + UInt64(prefixes[position].metric), nextHops: hops, origins: origins)
-                let name = prefixes[position].prefix
-                if !own.isEmpty && origin != selfID && own.contains(name) {
-                    alternates[name, default: unset].keep(route)
-                }
-                // One hash per prefix: the default-inserting accessor finds
-                // or makes the slot, and the route is kept in place.
-                routes[name, default: unset].keep(route)
             }
         }
     }

@@ -145,6 +145,39 @@ struct SPFTests {
         }
     }
 
+    @Test("a FIB past 2 MiB of slots (mapped memory) copies on write; batches intern next-hop sets correctly")
+    func fibMappedCopies() {
+        // 80,000 entries need 131,072 slots (4 MiB): the table lives in its
+        // own mapping. Next-hop arrays come both shared (one array for many
+        // routes, interned by identity) and as equal but distinct arrays.
+        let shared: [[NextHop]] = (1...3).map { [.neighbor(link: UInt32($0), node: try! NodeID("r\($0)"))] }
+        let names = (0..<80_000).map { ServiceName.make("/m\($0 % 1000)/e\($0)") }
+        let changes: [FIBChange] = names.enumerated().map { index, name in
+            index % 2 == 0 ? .add(name, shared[index % 3]) : .add(name, [.neighbor(link: 9, node: try! NodeID("r\(index % 4)"))])
+        }
+        var fib = FIB()
+        fib.apply(contentsOf: changes)
+        #expect(fib.count == names.count)
+        func expected(_ index: Int) -> [NextHop] {
+            index % 2 == 0 ? shared[index % 3] : [.neighbor(link: 9, node: try! NodeID("r\(index % 4)"))]
+        }
+        for index in stride(from: 0, to: names.count, by: 997) {
+            #expect(fib.nextHops(for: names[index]) == expected(index))
+        }
+        let copy = fib
+        fib.apply(contentsOf: names.prefix(40_000).map { .remove($0) })
+        fib.apply(.change(names[79_999], [.local]))
+        #expect(fib.count == 40_000)
+        #expect(copy.count == names.count)
+        for index in stride(from: 0, to: names.count, by: 997) {
+            #expect(copy.nextHops(for: names[index]) == expected(index))
+            #expect(fib.nextHops(for: names[index]) == (index < 40_000 ? nil : expected(index)))
+        }
+        #expect(fib.nextHops(for: names[79_999]) == [.local])
+        #expect(copy.nextHops(for: names[79_999]) == expected(79_999))
+        #expect(copy.lookup(try! names[5].appending(Array("x".utf8)))?.prefix == names[5])
+    }
+
     @Test("FIB at scale: growth, removals, arena compaction and copies agree with a dictionary")
     func fibScale() async {
         // Short names live inline in their slot, long ones (over 20 bytes of
