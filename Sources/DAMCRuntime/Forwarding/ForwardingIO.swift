@@ -44,14 +44,16 @@ enum ForwardingIO {
     }
 
     /// Reads what is there (at least one byte, or 0 at end of stream).
+    /// (Through uninitialised scratch memory: a zeroed 64 KiB array per
+    /// read cost more than the read.)
     static func read(_ fd: Int32, into buffer: inout [UInt8], max: Int = 65_536, timeoutMs: Int64) throws(ForwardingIOError) -> Int {
-        var chunk = [UInt8](repeating: 0, count: max)
         while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count >= 0 {
-                buffer.append(contentsOf: chunk[0..<count])
+            let count = withUnsafeTemporaryAllocation(byteCount: max, alignment: 16) { scratch -> Int in
+                let count = recv(fd, scratch.baseAddress, max, 0)
+                if count > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count])) }
                 return count
             }
+            if count >= 0 { return count }
             switch errno {
             case EAGAIN, EWOULDBLOCK: try wait(fd, Int16(POLLIN), timeoutMs: timeoutMs)
             case EINTR: continue
@@ -118,29 +120,35 @@ enum ForwardingIO {
 }
 
 /// A pipe that carries spliced bytes between two sockets, so they never
-/// enter user space. One per direction of a call.
+/// enter user space. One per direction of a call. The pipe itself is made
+/// on first use: most calls carry small bodies that are copied, and making
+/// and closing a pipe costs four system calls.
 final class SplicePipe {
-    let readEnd: Int32
-    let writeEnd: Int32
+    private var ends: (read: Int32, write: Int32)?
 
     static let size: Int32 = 256 * 1024
 
-    init() throws(ForwardingIOError) {
-        var fds: [Int32] = [-1, -1]
-        guard damc_splice_pipe(&fds, Self.size) == 0 else { throw .system("pipe2", errno) }
-        readEnd = fds[0]
-        writeEnd = fds[1]
-    }
+    init() {}
 
     deinit {
-        Glibc.close(readEnd)
-        Glibc.close(writeEnd)
+        if let ends {
+            Glibc.close(ends.read)
+            Glibc.close(ends.write)
+        }
+    }
+
+    private func opened() throws(ForwardingIOError) -> (read: Int32, write: Int32) {
+        if let ends { return ends }
+        var fds: [Int32] = [-1, -1]
+        guard damc_splice_pipe(&fds, Self.size) == 0 else { throw .system("pipe2", errno) }
+        ends = (fds[0], fds[1])
+        return (fds[0], fds[1])
     }
 
     /// Splices up to `count` bytes from `fd` into the pipe: how many moved
     /// (0 at the end of `fd`'s input), or nil when none are ready.
     func fill(from fd: Int32, upTo count: UInt64) throws(ForwardingIOError) -> Int? {
-        let moved = damc_splice(fd, writeEnd, UInt(count))
+        let moved = damc_splice(fd, try opened().write, UInt(count))
         if moved >= 0 { return moved }
         if errno == EAGAIN || errno == EINTR { return nil }
         throw .system("splice", errno)
@@ -149,7 +157,7 @@ final class SplicePipe {
     /// Splices up to `count` bytes from the pipe to `fd`: how many moved,
     /// or nil when `fd` takes none now.
     func drain(to fd: Int32, upTo count: Int) throws(ForwardingIOError) -> Int? {
-        let moved = damc_splice(readEnd, fd, UInt(count))
+        let moved = damc_splice(try opened().read, fd, UInt(count))
         if moved > 0 { return moved }
         if moved < 0 && errno != EAGAIN && errno != EINTR { throw .system("splice", errno) }
         return nil

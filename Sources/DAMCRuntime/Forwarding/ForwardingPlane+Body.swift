@@ -24,8 +24,7 @@ extension ForwardingPlane {
                   pipe given: SplicePipe? = nil) throws(BodyError) -> UInt64 {
         if case .none = framing { return 0 }
         do throws(ForwardingIOError) {
-            let pipe: SplicePipe
-            if let given { pipe = given } else { pipe = try SplicePipe() }
+            let pipe = given ?? SplicePipe()
             switch framing {
             case .none:
                 return 0

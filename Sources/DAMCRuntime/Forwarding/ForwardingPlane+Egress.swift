@@ -12,8 +12,9 @@ extension ForwardingPlane {
     /// A connected instance of `prefix`, trying each healthy one at most
     /// once (`tried` lists those already tried); nil when none took it.
     func connectInstance(_ prefix: ServiceName, tried: inout [Endpoint]) -> (Int32, Endpoint)? {
-        var rng = SystemRandomNumberGenerator()
-        while let endpoint = pool.withLock({ $0.choose(for: prefix, excluding: tried, random: (rng.next(), rng.next())) }) {
+        // Flow ids are random enough for two choices, without the two
+        // getrandom(2) calls per call that SystemRandomNumberGenerator makes.
+        while let endpoint = pool.withLock({ $0.choose(for: prefix, excluding: tried, random: (FlowID.next(), FlowID.next())) }) {
             tried.append(endpoint)
             if let fd = instancePool.take(endpoint.description) {
                 counters.withLock { $0.add("instance_reuses") }

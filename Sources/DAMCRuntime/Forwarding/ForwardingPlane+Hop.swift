@@ -16,15 +16,11 @@ extension ForwardingPlane {
     /// The largest forwarding header or reply accepted.
     static let maxHeaderFrame = 16 * 1024
 
-    /// Splice pipes for one connection's calls, made on first use.
+    /// Splice pipes for one connection's calls, one per direction (each
+    /// opens its pipe on first use).
     final class Pipes {
-        private var made: (SplicePipe, SplicePipe)?
-        func get() throws(ForwardingIOError) -> (SplicePipe, SplicePipe) {
-            if let made { return made }
-            let fresh = (try SplicePipe(), try SplicePipe())
-            made = fresh
-            return fresh
-        }
+        private let made = (SplicePipe(), SplicePipe())
+        func get() -> (SplicePipe, SplicePipe) { made }
     }
 
     func serveHop(_ fd: Int32) {
@@ -154,7 +150,7 @@ extension ForwardingPlane {
         }
         defer { counters.withLock { $0.flowEnded(next.rawValue) } }
         do {
-            let reusable = try FramedRelay.run(upstream: fd, downstream: downstream, pipes: try pipes.get(),
+            let reusable = try FramedRelay.run(upstream: fd, downstream: downstream, pipes: pipes.get(),
                                                limit: Self.maxHeaderFrame, idleTimeoutMs: settings.idleTimeoutMs)
             if reusable { hopPool.give("link:\(link)", downstream) } else { close(downstream) }
             return reusable
@@ -176,7 +172,7 @@ extension ForwardingPlane {
         counters.withLock { $0.flowStarted("local") }
         defer { counters.withLock { $0.flowEnded("local") } }
         do {
-            let (sendPipe, receivePipe) = try pipes.get()
+            let (sendPipe, receivePipe) = pipes.get()
             try ForwardingIO.write(fd, ForwardReply(status: .connected, node: node).encode(), timeoutMs: settings.idleTimeoutMs)
             // The request: its head from the first frames, then the rest as it comes.
             let source = FramedSource(fd: fd, timeoutMs: settings.idleTimeoutMs)
@@ -207,12 +203,26 @@ extension ForwardingPlane {
                     if case let .io(io) = error, io.isRefusedOrReset || io == .closed { failure = "no response: \(io)" }
                     throw error
                 }
-                try HopFrames.writeData(fd, responseBuffer[0..<response.byteCount], timeoutMs: settings.idleTimeoutMs)
-                responseBuffer.removeFirst(response.byteCount)
-                if (100..<200).contains(response.status) && response.status != 101 { continue }
-                let moved = try moveBody(response.status == 101 ? .untilClose : response.framing, from: instance, to: fd,
+                let moved: UInt64
+                if case let .length(total) = response.framing, !(100..<200).contains(response.status),
+                   UInt64(responseBuffer.count - response.byteCount) >= total {
+                    // The whole response is here already (the common small
+                    // answer): head, body and END leave in one send.
+                    let end = response.byteCount + Int(total)
+                    var out = HopFrames.header(UInt32(response.byteCount)) + responseBuffer[0..<response.byteCount]
+                    if total > 0 { out += HopFrames.header(UInt32(total)) + responseBuffer[response.byteCount..<end] }
+                    out += HopFrames.header(0)
+                    try ForwardingIO.write(fd, out, timeoutMs: settings.idleTimeoutMs)
+                    responseBuffer.removeFirst(end)
+                    moved = total
+                } else {
+                    try HopFrames.writeData(fd, responseBuffer[0..<response.byteCount], timeoutMs: settings.idleTimeoutMs)
+                    responseBuffer.removeFirst(response.byteCount)
+                    if (100..<200).contains(response.status) && response.status != 101 { continue }
+                    moved = try moveBody(response.status == 101 ? .untilClose : response.framing, from: instance, to: fd,
                                          buffer: &responseBuffer, framed: true, pipe: receivePipe)
-                try HopFrames.writeEnd(fd, timeoutMs: settings.idleTimeoutMs)
+                    try HopFrames.writeEnd(fd, timeoutMs: settings.idleTimeoutMs)
+                }
                 counters.withLock {
                     $0.add("egress_response_bytes", Int(moved))
                     $0.add("egress_responses")

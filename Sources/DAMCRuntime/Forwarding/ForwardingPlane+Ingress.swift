@@ -180,10 +180,7 @@ extension ForwardingPlane {
         defer { if reusable { hopPool.give("link:\(link)", upstream) } else { close(upstream) } }
         counters.withLock { $0.flowStarted(next.rawValue) }
         defer { counters.withLock { $0.flowEnded(next.rawValue) } }
-        let pipe: SplicePipe
-        do { pipe = try SplicePipe() } catch {
-            return fail(ErrorResponse(reply: .internalError, text: "\(error)", hop: node, name: name, keepAlive: true), head, client: client)
-        }
+        let pipe = SplicePipe()
         if bodyPending {
             if head.expectsContinue {
                 try? ForwardingIO.write(client, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), timeoutMs: settings.idleTimeoutMs)
@@ -307,8 +304,8 @@ extension ForwardingPlane {
     /// connection, such as a WebSocket, to a local instance).
     func pass(_ a: Int32, _ b: Int32) {
         do {
-            let forward = SpliceMover.Direction(from: a, to: b, pipe: try SplicePipe(), count: nil, propagateClose: true)
-            let backward = SpliceMover.Direction(from: b, to: a, pipe: try SplicePipe(), count: nil, propagateClose: true)
+            let forward = SpliceMover.Direction(from: a, to: b, pipe: SplicePipe(), count: nil, propagateClose: true)
+            let backward = SpliceMover.Direction(from: b, to: a, pipe: SplicePipe(), count: nil, propagateClose: true)
             try SpliceMover.run([forward, backward], idleTimeoutMs: settings.idleTimeoutMs)
         } catch {
             counters.withLock { $0.add(error == .timeout ? "idle_timeouts" : "relay_errors") }

@@ -155,15 +155,28 @@ final class FramedSource {
         }
     }
 
-    /// Splices every remaining payload byte to `to` until END; the count.
+    /// Frames up to this size are copied through user space: for a small
+    /// payload one recv and one send cost less than two splices (and the
+    /// pipe is never made).
+    static let copyLimit: UInt64 = 16 * 1024
+
+    /// Moves every remaining payload byte to `to` until END (splice for
+    /// large frames); the count.
     func drain(to: Int32, pipe: SplicePipe) throws(ForwardingIOError) -> UInt64 {
         var moved: UInt64 = 0
+        var small: [UInt8] = []
         while true {
             try advance()
             if ended { return moved }
             let count = remaining
-            try SpliceMover.run([.init(from: fd, to: to, pipe: pipe, count: count, propagateClose: false)], idleTimeoutMs: timeoutMs)
-            remaining = 0
+            if count <= Self.copyLimit {
+                small.removeAll(keepingCapacity: true)
+                while remaining > 0 { _ = try read(into: &small, max: Int(remaining)) }
+                try ForwardingIO.write(to, small, timeoutMs: timeoutMs)
+            } else {
+                try SpliceMover.run([.init(from: fd, to: to, pipe: pipe, count: count, propagateClose: false)], idleTimeoutMs: timeoutMs)
+                remaining = 0
+            }
             moved += count
         }
     }
