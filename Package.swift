@@ -12,11 +12,13 @@ let package = Package(
     products: [
         .library(name: "DAMCWire", targets: ["DAMCWire"]),
         .library(name: "DAMCRouting", targets: ["DAMCRouting"]),
+        .library(name: "DAMCPath", targets: ["DAMCPath"]),
         .library(name: "DAMCSecurity", targets: ["DAMCSecurity"]),
         .library(name: "DAMCServiceKit", targets: ["DAMCServiceKit"]),
         .executable(name: "damcctl", targets: ["damcctl"]),
         .executable(name: "damc-bench", targets: ["damc-bench"]),
         .executable(name: "damc-sim", targets: ["damc-sim"]),
+        .executable(name: "damc-ccdr", targets: ["damc-ccdr"]),
         .executable(name: "damc-sr", targets: ["damc-sr"]),
         .executable(name: "damc-sg", targets: ["damc-sg"]),
         .executable(name: "damc-spa", targets: ["damc-spa"]),
@@ -51,6 +53,16 @@ let package = Package(
         .target(name: "DAMCForwarding", dependencies: ["DAMCRouting", "DAMCTopology", "DAMCWire"]),
 
         // Network simulator: many routing engines under a virtual clock.
+        // Path computation (DESIGN.md §2b): CCDR and the OSPF baseline,
+        // RFC 8735's experiments. Pure: no I/O, no clock.
+        .target(
+            name: "DAMCPath",
+            dependencies: [
+                "DAMCTopology", "DAMCWire",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+
         .target(
             name: "DAMCSimulator",
             dependencies: [
@@ -129,10 +141,20 @@ let package = Package(
             ]
         ),
 
+        // RFC 8735's experiments (CCDR against the OSPF baseline), on a
+        // generated topology or on a topology and traffic-matrix file.
+        .executableTarget(
+            name: "damc-ccdr",
+            dependencies: [
+                "DAMCPath", "DAMCTopology", "DAMCWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // Benchmarks live apart from tests and never fail on timing.
         .executableTarget(
             name: "damc-bench",
-            dependencies: ["DAMCWire", "DAMCRouting", "DAMCRuntime", "DAMCSecurity", "DAMCSimulator", "DAMCTopology"]
+            dependencies: ["DAMCWire", "DAMCPath", "DAMCRouting", "DAMCRuntime", "DAMCSecurity", "DAMCSimulator", "DAMCTopology"]
         ),
 
         .testTarget(
@@ -162,6 +184,13 @@ let package = Package(
             name: "DAMCForwardingTests",
             dependencies: [
                 "DAMCForwarding", "DAMCRouting", "DAMCTopology", "DAMCWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "DAMCPathTests",
+            dependencies: [
+                "DAMCPath", "DAMCTopology", "DAMCWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

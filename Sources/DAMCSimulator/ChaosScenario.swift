@@ -1,3 +1,4 @@
+import DAMCTopology
 import DAMCRouting
 import DAMCWire
 
