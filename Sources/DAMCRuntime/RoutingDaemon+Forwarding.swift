@@ -21,8 +21,12 @@ extension RoutingDaemon {
     func publishForwarding() {
         guard let forwarding else { return }
         publishedGeneration = node.ribGeneration
+        policies.expire(now: MonotonicClock.now())
+        var links: [NodeID: [LinkID]] = [:]
+        for (link, neighbor) in node.neighbors where neighbor.state == .up { links[neighbor.id, default: []].append(link) }
         forwarding.publish(ForwardingTable(node: config.nodeID, fib: node.fib, nodes: node.lastSPF?.nextHops ?? [:],
-                                           alternates: node.rib.alternates.mapValues(\.origins)))
+                                           alternates: node.rib.alternates.mapValues(\.origins), policies: policies,
+                                           links: links))
     }
 
     /// Gives the forwarding plane the configured instances and the pods' registered ones.
@@ -110,6 +114,29 @@ extension RoutingDaemon {
         }
         return .object(["node": .string(config.nodeID.rawValue), "active_calls": .int(forwarding?.activeCalls ?? 0),
                         "flows": .array(rows)])
+    }
+
+    /// The QoS policies this node holds (every role; issue 8).
+    func showPolicies() -> JSONValue {
+        let now = MonotonicClock.now()
+        let rows = policies.entries.values.sorted { $0.id < $1.id }.map { entry -> JSONValue in
+            .object([
+                "id": .int(Int64(entry.id)), "version": .int(Int64(entry.version)), "issuer": .string(entry.issuer.rawValue),
+                "prefix": .string(entry.match.prefix.description),
+                "flow_class": entry.match.flowClass.map { .int(Int64($0)) } ?? .null,
+                "path": entry.action.path.map { .array($0.hops.map { .string($0.rawValue) }) } ?? .null,
+                "target_gateway": entry.action.targetGateway.map { .string($0.rawValue) } ?? .null,
+                "target_instance": entry.action.targetInstance.map { .string($0.description) } ?? .null,
+                "lifetime_s": .int(Int64(entry.lifetimeSeconds)),
+                "remaining_ms": .int(max(0, (entry.expiresAt - now) / 1_000_000)),
+            ])
+        }
+        return .object([
+            "node": .string(config.nodeID.rawValue), "policies": .array(rows),
+            "installs": .int(Int64(policies.installs)), "refreshes": .int(Int64(policies.refreshes)),
+            "rejections": .int(Int64(policies.rejections)), "withdrawals": .int(Int64(policies.withdrawals)),
+            "expiries": .int(Int64(policies.expiries)),
+        ])
     }
 
     /// The forwarding plane's counters, for `show counters`.

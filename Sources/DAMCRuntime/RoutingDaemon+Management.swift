@@ -22,6 +22,7 @@ extension RoutingDaemon {
         case ("show", "grants"?) where args.count == 2 && config.role == .gateway: return .success(showGrants())
         case ("show", "instances"?) where args.count == 2 && config.role == .gateway: return .success(showInstances())
         case ("show", "flows"?) where args.count == 2: return .success(showFlows())
+        case ("show", "policies"?) where args.count == 2: return .success(showPolicies())
         case ("lookup", let name?) where args.count == 2: return lookup(name)
         default: return .failure(.unknownCommand(args.joined(separator: " "), usage: Self.usage))
         }

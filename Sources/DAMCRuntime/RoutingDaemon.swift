@@ -1,3 +1,4 @@
+import DAMCForwarding
 import DAMCRouting
 import DAMCSecurity
 import DAMCTopology
@@ -66,6 +67,8 @@ public final class RoutingDaemon {
     var forwarding: ForwardingPlane?
     /// The RIB generation last handed to the forwarding plane.
     var publishedGeneration = -1
+    /// QoS forwarding policies from the SCSC (docs/forwarding.md §policies).
+    lazy var policies = PolicyTable(node: config.nodeID)
 
     /// Largest datagram accepted; larger ones are counted and dropped
     /// (the engine builds at most 1,400 bytes; this leaves room for jumbo

@@ -7,11 +7,11 @@ import Foundation
 /// `--json`, the stable JSON of docs/management.md.
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a daemon's neighbors, lsdb, rib, fib, interfaces, counters, version, pods, grants, instances, flows or sessions.")
+        abstract: "Show a daemon's neighbors, lsdb, rib, fib, interfaces, counters, version, pods, grants, instances, flows, policies or sessions.")
 
     @OptionGroup var target: Target
 
-    @Argument(help: "neighbors | lsdb | rib | fib | interfaces | counters | version | flows | pods | grants | instances (gateways) | sessions (SPA)")
+    @Argument(help: "neighbors | lsdb | rib | fib | interfaces | counters | version | flows | policies | pods | grants | instances (gateways) | sessions (SPA)")
     var what: String
 
     @Argument(help: "For lsdb: an origin node id to show only its LSAs.")

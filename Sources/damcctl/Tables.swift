@@ -54,6 +54,13 @@ enum Tables {
         case "flows":
             return "Active calls at \(node): \(cell(data["active_calls"]))\n" + table(data["flows"], [
                 ("NEXT HOP", "next_hop"), ("CALLS", "active_calls")])
+        case "policies":
+            return "QoS policies at \(node) (installed \(cell(data["installs"])), refreshed \(cell(data["refreshes"])), "
+                + "rejected \(cell(data["rejections"])), withdrawn \(cell(data["withdrawals"])), expired \(cell(data["expiries"])))\n"
+                + table(data["policies"], [
+                    ("ID", "id"), ("VERSION", "version"), ("PREFIX", "prefix"), ("CLASS", "flow_class"), ("PATH", "path"),
+                    ("GATEWAY", "target_gateway"), ("INSTANCE", "target_instance"), ("LEFT(ms)", "remaining_ms"),
+                    ("ISSUER", "issuer")])
         case "trace":
             let outcome = data["status"]?.stringValue == "reachable"
                 ? "reachable"

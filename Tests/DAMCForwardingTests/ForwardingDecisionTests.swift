@@ -40,7 +40,7 @@ struct ForwardingDecisionTests {
         let table = Self.table()
         #expect(table.decide(name: Self.name("/A/x"), hopLimit: 5, flowID: 1) == .local(matched: Self.name("/A")))
         #expect(table.decide(name: Self.name("/A/admin/x"), hopLimit: 5, flowID: 1)
-            == .forward(link: 2, node: Self.node("sr2"), matched: Self.name("/A/admin"), target: nil))
+            == .forward(link: 2, node: Self.node("sr2"), matched: Self.name("/A/admin"), target: nil, policy: nil))
         if case .refuse(.noRoute, _) = table.decide(name: Self.name("/C"), hopLimit: 5, flowID: 1) {} else {
             Issue.record("expected no-route")
         }
@@ -48,10 +48,10 @@ struct ForwardingDecisionTests {
             Issue.record("expected hop-limit-exceeded")
         }
         #expect(table.decideElsewhere(name: Self.name("/A/x"), matched: Self.name("/A"), hopLimit: 3, flowID: 9)
-            == .forward(link: 1, node: Self.node("sr1"), matched: Self.name("/A"), target: Self.node("sg4")))
+            == .forward(link: 1, node: Self.node("sr1"), matched: Self.name("/A"), target: Self.node("sg4"), policy: nil))
         // Pinned calls route to their gateway, whatever the name's FIB entry says.
         #expect(table.decide(name: Self.name("/B/x"), target: Self.node("sg4"), hopLimit: 3, flowID: 1)
-            == .forward(link: 1, node: Self.node("sr1"), matched: nil, target: Self.node("sg4")))
+            == .forward(link: 1, node: Self.node("sr1"), matched: nil, target: Self.node("sg4"), policy: nil))
         if case .refuse(.noRoute, _) = table.decide(name: Self.name("/B/x"), target: Self.node("sg9"), hopLimit: 3, flowID: 1) {} else {
             Issue.record("expected no-route to an unknown gateway")
         }
@@ -70,13 +70,13 @@ struct ForwardingDecisionTests {
         let table = Self.table()
         var counts: [NodeID: Int] = [:]
         for flow in 0..<10_000 as Range<UInt64> {
-            guard case let .forward(_, node, _, _) = table.decide(name: Self.name("/B/x"), hopLimit: 8, flowID: flow) else {
+            guard case let .forward(_, node, _, _, _) = table.decide(name: Self.name("/B/x"), hopLimit: 8, flowID: flow) else {
                 Issue.record("expected a forward")
                 return
             }
             counts[node, default: 0] += 1
             #expect(table.decide(name: Self.name("/B/y"), hopLimit: 3, flowID: flow) == .forward(
-                link: node == Self.node("sr1") ? 1 : 2, node: node, matched: Self.name("/B"), target: nil))
+                link: node == Self.node("sr1") ? 1 : 2, node: node, matched: Self.name("/B"), target: nil, policy: nil))
         }
         #expect(counts.count == 2)
         #expect(counts.values.allSatisfy { $0 > 4_500 })

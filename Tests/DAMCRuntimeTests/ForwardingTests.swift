@@ -194,7 +194,8 @@ struct ForwardingTests {
 
         // Every new reply matches docs/schemas/management.json.
         for (command, node, args) in [("show instances", "sg3", ["show", "instances"]), ("show flows", "sr1", ["show", "flows"]),
-                                      ("trace", "sg1", ["trace", "/C/x"]), ("show counters", "sr1", ["show", "counters"])] {
+                                      ("trace", "sg1", ["trace", "/C/x"]), ("show counters", "sr1", ["show", "counters"]),
+                                      ("show policies", "sr1", ["show", "policies"])] {
             let reply = try #require(harness.request(node, args), "\(command)")
             let schema = try #require(SchemaValidator.schema(for: command), "no schema for \(command)")
             let problems = SchemaValidator.validate(reply, schema)

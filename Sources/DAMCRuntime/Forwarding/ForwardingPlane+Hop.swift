@@ -63,12 +63,20 @@ extension ForwardingPlane {
     /// carry another.
     func carry(_ fd: Int32, _ header: ForwardHeader, pipes: Pipes) -> Bool {
         let table = currentTable
-        switch table.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit, flowID: header.flowID) {
+        switch table.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit, flowID: header.flowID,
+                            policy: header.policyID, now: Self.nowNanoseconds()) {
         case let .refuse(reason, text):
             refuse(fd, reason, text)
             return false
-        case let .forward(link, next, _, _):
-            return relay(fd, header, link: link, next: next, pipes: pipes)
+        case let .forward(link, next, _, target, policy):
+            // The policy goes on with the call while it steers it; once it
+            // no longer does (expired here, path broken), the FIB rules for
+            // the rest of the way.
+            var onward = header
+            onward.policyID = policy
+            if policy != nil { onward.targetGateway = target }
+            if policy != nil { counters.withLock { $0.add("policy_forwarded") } }
+            return relay(fd, onward, link: link, next: next, pipes: pipes)
         case let .local(matched):
             var tried: [Endpoint] = []
             if let (instance, endpoint) = connectInstance(matched, tried: &tried) {
@@ -82,7 +90,7 @@ extension ForwardingPlane {
                 return false
             }
             switch table.decideElsewhere(name: header.name, matched: matched, hopLimit: header.hopLimit, flowID: header.flowID) {
-            case let .forward(link, next, _, target):
+            case let .forward(link, next, _, target, _):
                 counters.withLock { $0.add("redirected_elsewhere") }
                 var redirected = header
                 redirected.targetGateway = target

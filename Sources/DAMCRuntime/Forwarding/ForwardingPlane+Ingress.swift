@@ -82,8 +82,7 @@ extension ForwardingPlane {
         // A request that comes back into DAMC carries what its hops left.
         let hopLimit = min(UInt8(settings.hopLimit), HopLimitField.value(in: head) ?? .max)
         let table = currentTable
-        var decision = table.decide(name: name, hopLimit: hopLimit, flowID: flowID)
-        var target: NodeID?
+        var decision = table.decide(name: name, hopLimit: hopLimit, flowID: flowID, now: Self.nowNanoseconds())
         if case let .local(matched) = decision {
             var tried: [Endpoint] = []
             if let (fd, endpoint) = connectInstance(matched, tried: &tried) {
@@ -91,10 +90,7 @@ extension ForwardingPlane {
                                     buffer: &buffer, instance: fd, endpoint: endpoint, prefix: matched, name: name)
             }
             decision = table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
-            if case let .forward(_, _, _, pinned) = decision {
-                counters.withLock { $0.add("redirected_elsewhere") }
-                target = pinned
-            }
+            if case .forward = decision { counters.withLock { $0.add("redirected_elsewhere") } }
         }
         switch decision {
         case let .refuse(reason, text):
@@ -102,9 +98,11 @@ extension ForwardingPlane {
         case .local:
             return fail(ErrorResponse(reply: .noHealthyInstance, text: "no healthy instance of \(name) at \(node)", hop: node,
                                       name: name, keepAlive: true), head, client: client)
-        case let .forward(link, next, _, _):
+        case let .forward(link, next, _, target, policy):
             // (decide refuses to forward with a hop limit of 0)
-            let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node, targetGateway: target)
+            if policy != nil { counters.withLock { $0.add("policy_forwarded") } }
+            let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node, policyID: policy,
+                                       targetGateway: target)
             return callViaHop(head, headBytes, client: client, buffer: &buffer, header: header, link: link, next: next)
         }
     }

@@ -14,15 +14,18 @@ extension ForwardingPlane {
     /// One hop's part of a trace, from a neighbour's connection.
     func serveTrace(_ fd: Int32, _ header: ForwardHeader) {
         counters.withLock { $0.add("traces") }
-        let reply = trace(header.name, target: header.targetGateway, hopLimit: header.hopLimit, flowID: header.flowID)
+        let reply = trace(header.name, target: header.targetGateway, hopLimit: header.hopLimit, flowID: header.flowID,
+                          policy: header.policyID)
         try? ForwardingIO.write(fd, reply.encode(), timeoutMs: settings.connectTimeoutMs)
     }
 
     /// The trace from this node on: what it decides, then what the hops
     /// after it answer.
-    public func trace(_ name: ServiceName, target: NodeID? = nil, hopLimit: UInt8, flowID: UInt64) -> ForwardReply {
+    public func trace(_ name: ServiceName, target: NodeID? = nil, hopLimit: UInt8, flowID: UInt64,
+                      policy: UInt64? = nil) -> ForwardReply {
         let table = currentTable
-        var decision = table.decide(name: name, target: target, hopLimit: hopLimit, flowID: flowID)
+        var decision = table.decide(name: name, target: target, hopLimit: hopLimit, flowID: flowID, policy: policy,
+                                    now: Self.nowNanoseconds())
         if case let .local(matched) = decision {
             var rng = SystemRandomNumberGenerator()
             if let endpoint = pool.withLock({ $0.choose(for: matched, random: (rng.next(), rng.next())) }) {
@@ -40,8 +43,8 @@ extension ForwardingPlane {
         case .local:
             return ForwardReply(status: .failed, node: node, reason: .noHealthyInstance, reasonText: "no healthy instance",
                                 trace: [TraceHop(node: node)])
-        case let .forward(link, next, matched, pinned):
-            let own = TraceHop(node: node, matched: matched, nextNode: next)
+        case let .forward(link, next, matched, pinned, steering):
+            let own = TraceHop(node: node, matched: matched, policyID: steering, nextNode: next)
             func failed(_ reason: ReasonCode, _ text: String) -> ForwardReply {
                 ForwardReply(status: .failed, node: node, reason: reason, reasonText: text, trace: [own])
             }
@@ -53,7 +56,7 @@ extension ForwardingPlane {
                 return failed(.nextHopDown, "\(node) could not reach \(next): \(error)")
             }
             defer { close(downstream) }
-            let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node,
+            let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node, policyID: steering,
                                        applicationProtocol: .trace, targetGateway: pinned)
             do {
                 try ForwardingIO.write(downstream, header.encode(), timeoutMs: settings.connectTimeoutMs)
