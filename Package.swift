@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "damc-sr", targets: ["damc-sr"]),
         .executable(name: "damc-sg", targets: ["damc-sg"]),
         .executable(name: "damc-spa", targets: ["damc-spa"]),
+        .executable(name: "damc-scsc", targets: ["damc-scsc"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -119,6 +120,13 @@ let package = Package(
 
         .executableTarget(
             name: "damc-spa",
+            dependencies: ["DAMCRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // The scheduling centre: a listen-only routing node that takes
+        // telemetry and sends QoS policies (class 4).
+        .executableTarget(
+            name: "damc-scsc",
             dependencies: ["DAMCRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 

@@ -6,7 +6,9 @@ import DAMCWire
 /// each reply's JSON schema; damcctl renders the tables from it).
 extension RoutingDaemon {
     static let usage = "show neighbors | show lsdb [--detail] [ORIGIN] | show rib | show fib | show interfaces"
-        + " | show counters | show version | show pods | show grants | show instances | show flows | lookup NAME | trace NAME"
+        + " | show counters | show version | show pods | show grants | show instances | show flows | show policies"
+        + " | lookup NAME | trace NAME | (scsc) show telemetry | show issued | policy install PREFIX NODE,... [LIFETIME_S]"
+        + " | policy withdraw ID"
 
     func command(_ args: [String]) -> Result<JSONValue, ManagementError> {
         let now = Instant(nanoseconds: MonotonicClock.now())
@@ -23,6 +25,11 @@ extension RoutingDaemon {
         case ("show", "instances"?) where args.count == 2 && config.role == .gateway: return .success(showInstances())
         case ("show", "flows"?) where args.count == 2: return .success(showFlows())
         case ("show", "policies"?) where args.count == 2: return .success(showPolicies())
+        case ("show", "telemetry"?) where args.count == 2 && schedulingCentre != nil:
+            return .success(schedulingCentre!.show())
+        case ("show", "issued"?) where args.count == 2 && schedulingCentre != nil:
+            return .success(schedulingCentre!.showIssued())
+        case ("policy", _) where schedulingCentre != nil: return policyCommand(args)
         case ("lookup", let name?) where args.count == 2: return lookup(name)
         default: return .failure(.unknownCommand(args.joined(separator: " "), usage: Self.usage))
         }

@@ -53,6 +53,13 @@ public final class RoutingDaemon {
     var grantTimerAt: UInt64?
     /// A gateway's session to the SPA (when its config names one).
     var spaClient: SPAClient?
+    /// Class 4: this node's session to the SCSC (sg, sr), or the scheduling
+    /// centre itself (scsc).
+    var scscClient: SCSCClient?
+    var schedulingCentre: SchedulingCentre?
+    /// Link bytes at the last telemetry report, and when it was taken.
+    var lastLinkBytes: (at: Int64, bytes: [LinkID: UInt64])?
+    var policyTimer: EventLoop.Timer?
     /// Class 1: the pod socket, its connections, registrations, and pods
     /// waiting for the SPA's final answer.
     var podListener: Int32 = -1
@@ -171,6 +178,7 @@ public final class RoutingDaemon {
                 applyServices()
             }
         }
+        try startScheduling()
         logger.info("started", metadata: ["node": "\(config.nodeID)", "role": "\(config.role)",
                                           "links": "\(config.links.count)", "socket": "\(config.managementSocketPath)"])
         SystemdNotifier.notify("READY=1\nSTATUS=\(statusLine())")
@@ -180,6 +188,8 @@ public final class RoutingDaemon {
         forwarding?.stop()
         closePodSocket()
         spaClient?.stop()
+        scscClient?.stop()
+        schedulingCentre?.stop()
         management?.close()
         for link in links.values { if let registration = link.registration { loop.unregister(registration) } }
         links.removeAll()

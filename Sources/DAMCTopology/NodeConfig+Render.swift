@@ -17,6 +17,16 @@ extension NodeConfig {
         /// A gateway's pod-facing HTTP ingress listens on its own address at
         /// this port (nil: no ingress).
         public var ingressPort: UInt16? = 18080
+        /// A scheduling centre (role scsc) listens on its own address at
+        /// this port. With `scheduling`, every gateway and router reports to
+        /// the topology's SCSC (class 4). TLS files are
+        /// `<pkiDirectory>/<node-id>.crt`, `.key` and `<pkiDirectory>/ca.crt`
+        /// (deploy/make-lab-pki.sh makes them; a relative directory is taken
+        /// from the config's own).
+        public var schedulerPort: UInt16 = 17700
+        public var scheduling = false
+        public var pkiDirectory = "pki"
+        public var telemetryIntervalMs: Int64 = 1000
 
         public init() {}
     }
@@ -49,6 +59,17 @@ extension NodeConfig {
         }
         if node.role == .gateway, let port = options.ingressPort {
             config.forwarding.ingress = address(of: id, port: port)
+        }
+        func tls(_ node: NodeID) -> TLSFiles {
+            TLSFiles(certificateFile: "\(options.pkiDirectory)/\(node.rawValue).crt",
+                     privateKeyFile: "\(options.pkiDirectory)/\(node.rawValue).key", caFile: "\(options.pkiDirectory)/ca.crt")
+        }
+        if node.role == .scheduler {
+            config.scheduler = SchedulerSettings(listen: address(of: id, port: options.schedulerPort), tls: tls(id))
+        } else if options.scheduling, node.role == .gateway || node.role == .router,
+                  let centre = topology.nodes.first(where: { $0.role == .scheduler }) {
+            config.scsc = SCSCClientConfig(address: address(of: centre.id, port: options.schedulerPort), nodeID: centre.id,
+                                           tls: tls(id), telemetryIntervalMs: options.telemetryIntervalMs)
         }
         var nextLinkID: UInt32 = 1
         for (linkIndex, link) in topology.links.enumerated() where link.a == id || link.b == id {

@@ -101,6 +101,10 @@ public struct NodeConfig: Sendable, Equatable {
     public var grantKeys: [GrantKey] = []
     /// A gateway's SPA: with it, services are advertised only once granted.
     public var spa: SPAClientConfig?
+    /// A gateway's or router's session to the scheduling centre (class 4).
+    public var scsc: SCSCClientConfig?
+    /// The scheduling centre's listener (role scsc only, and required there).
+    public var scheduler: SchedulerSettings?
     /// A gateway's pod registration socket (class 1) and who may use it.
     public var pods: PodAccess?
     /// The forwarding plane: ingress, limits, health checks.
@@ -242,6 +246,20 @@ public struct NodeConfig: Sendable, Equatable {
             try spa.finish()
             config.spa = SPAClientConfig(address: address, nodeID: spaID, tls: tls)
         }
+        if let value = root.value("scsc"), value != .null {
+            guard role == .gateway || role == .router else {
+                throw root.error("scsc", "only gateways and routers (roles sg, sr) report to a scheduling centre")
+            }
+            var reader = try ObjectReader(value, file: file, path: root.child("scsc"))
+            config.scsc = try SCSCClientConfig.parse(&reader, directory: directory)
+        }
+        if let value = root.value("scheduler"), value != .null {
+            guard role == .scheduler else { throw root.error("scheduler", "only a scheduling centre (role scsc) has a scheduler") }
+            var reader = try ObjectReader(value, file: file, path: root.child("scheduler"))
+            config.scheduler = try SchedulerSettings.parse(&reader, directory: directory)
+        } else if role == .scheduler {
+            throw root.error("scheduler", "a scheduling centre (role scsc) needs its listener and TLS files")
+        }
         if let value = root.value("pods"), value != .null {
             guard role == .gateway else { throw root.error("pods", "only gateways (role sg) register pods") }
             var pods = try ObjectReader(value, file: file, path: root.child("pods"))
@@ -344,6 +362,8 @@ public struct NodeConfig: Sendable, Equatable {
             root["spa"] = .object(["address": .string(spa.address.description), "node_id": .string(spa.nodeID.rawValue),
                                    "tls": spa.tls.json])
         }
+        if let scsc { root["scsc"] = scsc.json }
+        if let scheduler { root["scheduler"] = scheduler.json }
         if forwarding != ForwardingSettings() { root["forwarding"] = forwarding.json }
         if !grantKeys.isEmpty {
             root["grant_keys"] = .array(grantKeys.map { key in

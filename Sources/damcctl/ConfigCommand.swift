@@ -35,6 +35,12 @@ struct ConfigCommand: ParsableCommand {
         @Flag(name: .customLong("fast-timers"), help: "100 ms hellos, 300 ms dead interval (tests and labs).")
         var fastTimers = false
 
+        @Flag(help: "Gateways and routers report to the topology's SCSC over TLS (class 4), with files in --pki-dir.")
+        var scheduling = false
+
+        @Option(name: .customLong("pki-dir"), help: "TLS files: <dir>/<node>.crt, .key and <dir>/ca.crt (relative to the config).")
+        var pkiDirectory = "pki"
+
         func run() throws {
             let topology: Topology
             do { topology = try Topology.load(path: self.topology) } catch {
@@ -45,6 +51,8 @@ struct ConfigCommand: ParsableCommand {
             options.basePort = basePort
             options.addressBlock = addressBlock
             if fastTimers { options.timers = .fast }
+            options.scheduling = scheduling
+            options.pkiDirectory = pkiDirectory
             if let node {
                 let id: NodeID
                 do { id = try NodeID(node) } catch { throw ValidationError("\(node): \(error)") }

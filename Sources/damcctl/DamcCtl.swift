@@ -13,7 +13,7 @@ struct DamcCtl: ParsableCommand {
         commandName: "damcctl",
         abstract: "Inspect and operate DAMC nodes.",
         version: DAMCVersion.string,
-        subcommands: [Show.self, Lookup.self, Trace.self, Register.self, Withdraw.self, RevokeCommand.self, ConfigCommand.self, Decode.self, Name.self]
+        subcommands: [Show.self, Lookup.self, Trace.self, Register.self, Withdraw.self, RevokeCommand.self, PolicyCommand.self, ConfigCommand.self, Decode.self, Name.self]
     )
 }
 

@@ -7,11 +7,11 @@ import Foundation
 /// `--json`, the stable JSON of docs/management.md.
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a daemon's neighbors, lsdb, rib, fib, interfaces, counters, version, pods, grants, instances, flows, policies or sessions.")
+        abstract: "Show a daemon's neighbors, lsdb, rib, fib, interfaces, counters, version, pods, grants, instances, flows, policies, sessions, telemetry or issued.")
 
     @OptionGroup var target: Target
 
-    @Argument(help: "neighbors | lsdb | rib | fib | interfaces | counters | version | flows | policies | pods | grants | instances (gateways) | sessions (SPA)")
+    @Argument(help: "neighbors | lsdb | rib | fib | interfaces | counters | version | flows | policies | pods | grants | instances (gateways) | sessions (SPA) | telemetry | issued (SCSC)")
     var what: String
 
     @Argument(help: "For lsdb: an origin node id to show only its LSAs.")
@@ -71,6 +71,28 @@ struct RevokeCommand: ParsableCommand {
 
     func run() throws {
         try Remote.run(["revoke", serial], target: target, table: { Tables.render("revoke", $0, detail: false) })
+    }
+}
+
+/// `damcctl policy install PREFIX NODE,NODE,... [LIFETIME_S]` and
+/// `damcctl policy withdraw ID` (on the SCSC): an explicit path for a
+/// prefix, pushed to every node on it (docs/scheduling.md §policies).
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "On the SCSC: install a QoS policy (prefix, explicit path, lifetime) on the nodes of its path, or withdraw one.")
+
+    @OptionGroup var target: Target
+
+    @Argument(help: "install PREFIX NODE,NODE,... [LIFETIME_S] | withdraw ID")
+    var words: [String]
+
+    func run() throws {
+        try Remote.run(["policy"] + words, target: target, table: { reply in
+            if reply["withdrawn"] != nil { return "policy \(Tables.cell(reply["id"])) withdrawn" }
+            return "policy \(Tables.cell(reply["id"])) version \(Tables.cell(reply["version"])) sent to "
+                + "\(Tables.cell(reply["sent_to"])); not connected: \(Tables.cell(reply["not_connected"]))"
+        })
     }
 }
 

@@ -61,6 +61,23 @@ enum Tables {
                     ("ID", "id"), ("VERSION", "version"), ("PREFIX", "prefix"), ("CLASS", "flow_class"), ("PATH", "path"),
                     ("GATEWAY", "target_gateway"), ("INSTANCE", "target_instance"), ("LEFT(ms)", "remaining_ms"),
                     ("ISSUER", "issuer")])
+        case "telemetry":
+            var rows: [String] = ["Telemetry at \(node) (\(cell(data["sessions"])) sessions)"]
+            let reports: [JSONValue] = { if case let .array(items)? = data["reports"] { return items }; return [] }()
+            for report in reports {
+                rows.append("\(cell(report["node"])): \(cell(report["age_ms"])) ms ago, connected \(cell(report["connected"]))")
+                rows.append(table(report["instances"], [
+                    ("PREFIX", "prefix"), ("POD", "pod"), ("ENDPOINT", "endpoint"), ("RTT(us)", "rtt_us"),
+                    ("LOSS(ppm)", "loss_ppm"), ("AVAILABLE", "available")]))
+                rows.append(table(report["links"], [
+                    ("NEIGHBOR", "neighbor"), ("LINK", "link"), ("LOAD(kbps)", "load_kbps"), ("CAPACITY(kbps)", "capacity_kbps"),
+                    ("UTILISATION", "utilisation")]))
+            }
+            return rows.joined(separator: "\n")
+        case "issued":
+            return "Policies issued by \(node)\n" + table(data["policies"], [
+                ("ID", "id"), ("VERSION", "version"), ("PREFIX", "prefix"), ("PATH", "path"), ("LIFETIME(s)", "lifetime_s"),
+                ("AGE(ms)", "age_ms"), ("NODES", "nodes")])
         case "trace":
             let outcome = data["status"]?.stringValue == "reachable"
                 ? "reachable"

@@ -76,11 +76,12 @@ final class DaemonHarness: @unchecked Sendable {
         try config.jsonText().write(toFile: configPath(config.nodeID.rawValue), atomically: true, encoding: .utf8)
     }
 
-    /// Starts the daemon for `node` (damc-sg, damc-sr, or damc-spa for a
-    /// node with no routing config).
+    /// Starts the daemon for `node` (damc-sg, damc-sr, damc-scsc, or
+    /// damc-spa for a node with no routing config).
     func start(_ node: String, environment: [String: String] = [:]) throws {
         let role = configs[node]?.role ?? .authenticator
-        let program = "\(Self.binaries)/\(role == .gateway ? "damc-sg" : role == .router ? "damc-sr" : "damc-spa")"
+        let names: [NodeRole: String] = [.gateway: "damc-sg", .router: "damc-sr", .scheduler: "damc-scsc", .authenticator: "damc-spa"]
+        let program = "\(Self.binaries)/\(names[role]!)"
         guard FileManager.default.isExecutableFile(atPath: program) else {
             throw SystemError("exec", "\(program) (build the daemons first: swift build, or scripts/test.sh)", code: ENOENT)
         }
@@ -121,6 +122,18 @@ final class DaemonHarness: @unchecked Sendable {
     /// The daemon's reply data, or nil if it is not answering (yet).
     func request(_ node: String, _ args: [String]) -> JSONValue? {
         try? ManagementClient.request(args, socketPath: "\(socketDirectory)/\(node).sock", timeout: .seconds(2))
+    }
+
+    /// The daemon's refusal of a request (its message), or nil if it
+    /// answered or is not answering.
+    func requestError(_ node: String, _ args: [String]) -> String? {
+        do {
+            _ = try ManagementClient.request(args, socketPath: "\(socketDirectory)/\(node).sock", timeout: .seconds(2))
+            return nil
+        } catch {
+            if case let .refused(text) = error { return text }
+            return nil
+        }
     }
 
     /// The FIB as `node prefix hop,hop` lines (the golden-file format).

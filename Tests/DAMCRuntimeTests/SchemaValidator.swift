@@ -29,7 +29,9 @@ enum SchemaValidator {
         var problems: [String] = []
         if let type = schema["type"] {
             let allowed = type.arrayValue?.compactMap(\.stringValue) ?? [type.stringValue ?? ""]
-            if !allowed.contains(typeName(value)) {
+            // As in JSON Schema, an integer is also a number (0.0 is written as 0).
+            let integerAsNumber = typeName(value) == "integer" && allowed.contains("number")
+            if !allowed.contains(typeName(value)) && !integerAsNumber {
                 return ["\(path): \(typeName(value)), expected \(allowed.joined(separator: " or "))"]
             }
         }

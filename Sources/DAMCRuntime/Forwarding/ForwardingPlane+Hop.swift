@@ -16,16 +16,19 @@ extension ForwardingPlane {
     /// The largest forwarding header or reply accepted.
     static let maxHeaderFrame = 16 * 1024
 
-    /// Splice pipes for one connection's calls, one per direction (each
-    /// opens its pipe on first use).
+    /// What the calls of one neighbour's connection share: the link it came
+    /// in on (replies leave by it: counted as that link's load) and a
+    /// splice pipe per direction (each opens its pipe on first use).
     final class Pipes {
+        let inbound: LinkID
         private let made = (SplicePipe(), SplicePipe())
+        init(inbound: LinkID) { self.inbound = inbound }
         func get() -> (SplicePipe, SplicePipe) { made }
     }
 
-    func serveHop(_ fd: Int32) {
+    func serveHop(_ fd: Int32, link: LinkID) {
         defer { close(fd) }
-        let pipes = Pipes()
+        let pipes = Pipes(inbound: link)
         var first = true
         while !isStopping {
             let header: ForwardHeader
@@ -158,8 +161,13 @@ extension ForwardingPlane {
         }
         defer { counters.withLock { $0.flowEnded(next.rawValue) } }
         do {
-            let reusable = try FramedRelay.run(upstream: fd, downstream: downstream, pipes: pipes.get(),
-                                               limit: Self.maxHeaderFrame, idleTimeoutMs: settings.idleTimeoutMs)
+            let outcome = try FramedRelay.run(upstream: fd, downstream: downstream, pipes: pipes.get(),
+                                              limit: Self.maxHeaderFrame, idleTimeoutMs: settings.idleTimeoutMs)
+            counters.withLock {
+                $0.sent(outcome.requestBytes, on: link)
+                $0.sent(outcome.responseBytes, on: pipes.inbound)
+            }
+            let reusable = outcome.reusable
             if reusable { hopPool.give("link:\(link)", downstream) } else { close(downstream) }
             return reusable
         } catch {
@@ -234,6 +242,7 @@ extension ForwardingPlane {
                 counters.withLock {
                     $0.add("egress_response_bytes", Int(moved))
                     $0.add("egress_responses")
+                    $0.sent(moved, on: pipes.inbound)
                 }
                 keepInstance = request!.keepAlive && response.keepAlive && response.framing != .untilClose
                     && response.status != 101 && responseBuffer.isEmpty

@@ -176,6 +176,7 @@ extension ForwardingPlane {
         }
         var reusable = false
         defer { if reusable { hopPool.give("link:\(link)", upstream) } else { close(upstream) } }
+        counters.withLock { $0.sent(UInt64(headBytes.count), on: link) }
         counters.withLock { $0.flowStarted(next.rawValue) }
         defer { counters.withLock { $0.flowEnded(next.rawValue) } }
         let pipe = SplicePipe()
@@ -186,7 +187,10 @@ extension ForwardingPlane {
             do throws(BodyError) {
                 let sent = try moveBody(head.framing, from: client, to: upstream, buffer: &buffer, framed: true, pipe: pipe)
                 try? HopFrames.writeEnd(upstream, timeoutMs: settings.idleTimeoutMs)
-                counters.withLock { $0.add("ingress_request_bytes", Int(sent)) }
+                counters.withLock {
+                    $0.add("ingress_request_bytes", Int(sent))
+                    $0.sent(sent, on: link)
+                }
             } catch {
                 counters.withLock { $0.add("ingress_client_aborts") }
                 return false

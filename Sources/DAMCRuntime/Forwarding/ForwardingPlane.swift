@@ -95,7 +95,7 @@ public final class ForwardingPlane: Sendable {
     // MARK: Listeners
 
     /// What a listener takes: calls from neighbours, or HTTP from pods.
-    enum ListenerKind { case link, ingress }
+    enum ListenerKind { case link(LinkID), ingress }
 
     /// Listens on `address` and serves each connection on its own thread.
     func listen(on address: TransportAddress, kind: ListenerKind) throws(SystemError) {
@@ -116,14 +116,14 @@ public final class ForwardingPlane: Sendable {
         // no MSG_NOSIGNAL); the error return is what we want instead.
         signal(SIGPIPE, SIG_IGN)
         try setNeighbors(links)
-        for link in links { try listen(on: link.local, kind: .link) }
+        for link in links { try listen(on: link.local, kind: .link(link.id)) }
         if let ingress = settings.ingress { try listen(on: ingress, kind: .ingress) }
         if role == .gateway { startProber() }
     }
 
     /// Opens a listener for a link added by a reload.
     public func addLink(_ link: NodeConfig.Link) throws(SystemError) {
-        try listen(on: link.local, kind: .link)
+        try listen(on: link.local, kind: .link(link.id))
     }
 
     /// Closes the listeners; calls in progress finish on their own.
@@ -165,7 +165,7 @@ public final class ForwardingPlane: Sendable {
             let spawned = workers.run { [self] in
                 defer { release() }
                 switch kind {
-                case .link: serveHop(fd)
+                case let .link(link): serveHop(fd, link: link)
                 case .ingress: serveIngress(fd)
                 }
             }

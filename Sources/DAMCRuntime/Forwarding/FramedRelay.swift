@@ -35,10 +35,19 @@ struct FramedRelay {
         }
     }
 
-    /// Runs the call to its end; true if the reply said connected and
-    /// both ENDs passed (the connections are then idle and reusable).
+    /// How a relayed call ended.
+    struct Outcome {
+        /// The reply said connected and both ENDs passed: the connections
+        /// are idle and may carry another call.
+        var reusable: Bool
+        /// Payload bytes moved downstream (the request) and back upstream.
+        var requestBytes: UInt64
+        var responseBytes: UInt64
+    }
+
+    /// Runs the call to its end.
     static func run(upstream: Int32, downstream: Int32, pipes: (SplicePipe, SplicePipe), limit: Int,
-                    idleTimeoutMs: Int64) throws -> Bool {
+                    idleTimeoutMs: Int64) throws -> Outcome {
         let request = Direction(from: upstream, to: downstream, pipe: pipes.0, startsWithReply: false)
         let response = Direction(from: downstream, to: upstream, pipe: pipes.1, startsWithReply: true)
         var connected = true
@@ -98,7 +107,7 @@ struct FramedRelay {
             if status == 0 { throw ForwardingIOError.timeout }
             if status < 0 && errno != EINTR { throw ForwardingIOError.system("poll", errno) }
         }
-        return connected
+        return Outcome(reusable: connected, requestBytes: request.moved, responseBytes: response.moved)
     }
 
     /// Whether `fd` has bytes (or an end) to read now.

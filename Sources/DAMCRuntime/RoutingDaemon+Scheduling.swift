@@ -1,0 +1,149 @@
+import DAMCForwarding
+import DAMCRouting
+import DAMCTopology
+import DAMCWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Class 4 in the routing daemons (docs/scheduling.md): a gateway or router
+/// reports to its SCSC and takes QoS policies from it; the SCSC runs the
+/// scheduling centre beside its listen-only routing engine.
+extension RoutingDaemon {
+    func startScheduling() throws(SystemError) {
+        if config.role == .scheduler, let settings = config.scheduler {
+            let centre: SchedulingCentre
+            do {
+                centre = try SchedulingCentre(node: config.nodeID, settings: settings, loop: loop, logger: logger)
+            } catch {
+                throw SystemError("TLS", error.description, code: EINVAL)
+            }
+            centre.knownNodes = { [unowned self] in Set(node.lsdb.entries.keys.map(\.origin)) }
+            centre.adjacent = { [unowned self] a, b in reports(a, b) && reports(b, a) }
+            try centre.start()
+            schedulingCentre = centre
+        }
+        guard let scsc = config.scsc else { return }
+        let client: SCSCClient
+        do {
+            client = try SCSCClient(config: scsc, node: config.nodeID, loop: loop, logger: logger)
+        } catch {
+            throw SystemError("TLS", error.description, code: EINVAL)
+        }
+        client.makeTelemetry = { [unowned self] in telemetry() }
+        client.onInstall = { [unowned self] install in installPolicy(install) }
+        client.onWithdraw = { [unowned self] withdraw in
+            if policies.withdraw(withdraw) {
+                logger.info("policy withdrawn", metadata: ["policy": "\(withdraw.policyID)", "version": "\(withdraw.version)"])
+                policiesChanged()
+            }
+        }
+        scscClient = client
+        client.start()
+    }
+
+    /// Whether `a`'s live adjacency LSAs list `b`.
+    func reports(_ a: NodeID, _ b: NodeID) -> Bool {
+        let now = Instant(nanoseconds: MonotonicClock.now())
+        for (key, entry) in node.lsdb.entries where key.origin == a && key.type == .adjacency && !entry.isPurged(at: now) {
+            if case let .adjacency(_, adjacencies) = entry.lsa.body, adjacencies.contains(where: { $0.neighbor == b }) { return true }
+        }
+        return false
+    }
+
+    /// The SCSC's policy commands: `policy install PREFIX NODE,NODE,...
+    /// [LIFETIME_S]` and `policy withdraw ID`.
+    func policyCommand(_ args: [String]) -> Result<JSONValue, ManagementError> {
+        guard let centre = schedulingCentre else {
+            return .failure(.unknownCommand(args.joined(separator: " "), usage: Self.usage))
+        }
+        switch args.dropFirst().first {
+        case "install"? where args.count == 4 || args.count == 5:
+            let prefix: ServiceName
+            do { prefix = try ServiceName(args[2]) } catch { return .failure(.badArgument("prefix '\(args[2])': \(error)")) }
+            var path: [NodeID] = []
+            for text in args[3].split(separator: ",") {
+                guard let id = try? NodeID(String(text)) else { return .failure(.badArgument("'\(text)' is not a node id")) }
+                path.append(id)
+            }
+            var lifetime: Int64?
+            if args.count == 5 {
+                guard let value = Int64(args[4]), (1...86_400).contains(value) else {
+                    return .failure(.badArgument("lifetime '\(args[4])' is not 1 to 86400 seconds"))
+                }
+                lifetime = value
+            }
+            switch centre.issue(prefix: prefix, path: path, lifetimeS: lifetime) {
+            case let .failure(error): return .failure(.badArgument(error.text))
+            case let .success(issued):
+                return .success(.object([
+                    "id": .int(Int64(issued.install.policyID)), "version": .int(Int64(issued.install.version)),
+                    "sent_to": .array(issued.nodes.filter { centre.nodeSessions[$0] != nil }.map { .string($0.rawValue) }),
+                    "not_connected": .array(issued.nodes.filter { centre.nodeSessions[$0] == nil }.map { .string($0.rawValue) }),
+                ]))
+            }
+        case "withdraw"? where args.count == 3:
+            guard let id = UInt64(args[2]) else { return .failure(.badArgument("'\(args[2])' is not a policy id")) }
+            guard centre.withdraw(id) else { return .failure(.badArgument("no policy \(id)")) }
+            return .success(.object(["id": .int(Int64(id)), "withdrawn": .bool(true)]))
+        default:
+            return .failure(.badArgument("usage: policy install PREFIX NODE,NODE,... [LIFETIME_S] | policy withdraw ID"))
+        }
+    }
+
+    /// Installs (or refreshes) a policy from the SCSC; the acknowledgement.
+    func installPolicy(_ install: PolicyInstall) -> PolicyAck {
+        let outcome = policies.install(install, now: MonotonicClock.now())
+        switch outcome {
+        case .installed, .refreshed:
+            if outcome == .installed {
+                logger.info("policy installed", metadata: ["policy": "\(install.policyID)", "version": "\(install.version)",
+                                                           "prefix": "\(install.match.prefix)"])
+            }
+            policiesChanged()
+            return PolicyAck(policyID: install.policyID, version: install.version, node: config.nodeID, status: .installed)
+        case let .rejected(reason):
+            logger.warning("policy rejected", metadata: ["policy": "\(install.policyID)", "reason": "\(reason)"])
+            return PolicyAck(policyID: install.policyID, version: install.version, node: config.nodeID, status: .rejected,
+                             reasonText: reason)
+        }
+    }
+
+    /// Republishes the forwarding tables and arms the timer for the next
+    /// expiry (so `show policies` and the plane drop a policy on time).
+    func policiesChanged() {
+        publishForwarding()
+        if let policyTimer { loop.cancel(policyTimer) }
+        policyTimer = nil
+        guard let next = policies.nextExpiry else { return }
+        policyTimer = loop.schedule(at: next) { [unowned self] in
+            policyTimer = nil
+            let gone = policies.expire(now: MonotonicClock.now())
+            if !gone.isEmpty {
+                logger.notice("policies expired; the FIB decides again", metadata: ["policies": "\(gone)"])
+            }
+            policiesChanged()
+        }
+    }
+
+    /// This node's telemetry now: its instances as probed (gateways), and
+    /// each link with an up neighbour, its capacity and the load the
+    /// forwarding plane sent over it since the last report.
+    func telemetry() -> Telemetry {
+        let now = MonotonicClock.now()
+        let bytes = forwarding?.snapshot.linkBytes ?? [:]
+        let elapsed = lastLinkBytes.map { Double(now - $0.at) / 1e9 } ?? 0
+        var links: [LinkReport] = []
+        let up = Dictionary(node.neighbors.filter { $0.neighbor.state == .up }.map { ($0.link, $0.neighbor.id) },
+                            uniquingKeysWith: { first, _ in first })
+        for link in config.links {
+            guard let neighbor = up[link.id] else { continue }
+            let sent = (bytes[link.id] ?? 0) - min(bytes[link.id] ?? 0, lastLinkBytes?.bytes[link.id] ?? 0)
+            let kbps = elapsed > 0 ? UInt64(Double(sent) * 8 / 1000 / elapsed) : 0
+            links.append(LinkReport(neighbor: neighbor, linkID: link.id, loadKbps: kbps, capacityKbps: link.capacityMbps * 1000))
+        }
+        lastLinkBytes = (now, bytes)
+        return Telemetry(reporter: config.nodeID, timestampMs: WallClock.nanoseconds() / 1_000_000,
+                         instances: (forwarding?.instances ?? []).map(\.report), links: links)
+    }
+}

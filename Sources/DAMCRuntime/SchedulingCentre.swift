@@ -1,0 +1,208 @@
+import DAMCSecurity
+import DAMCTopology
+import DAMCWire
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The scheduling centre's class-4 side (`damc-scsc`; draft-li-icnrg-damc
+/// §6 items 3-4; docs/scheduling.md): gateways and routers connect over
+/// TLS 1.3 with client certificates and report telemetry; the centre keeps
+/// the latest report of every node it knows from the LSDB. Reports that
+/// come from a node it does not know, that name another node than the
+/// certificate, or that carry values out of range are refused with a
+/// counter and a log line; the centre keeps serving.
+final class SchedulingCentre {
+    /// The latest report of one node.
+    struct Report {
+        var telemetry: Telemetry
+        var receivedAt: Int64
+    }
+
+    let node: NodeID
+    let settings: SchedulerSettings
+    let loop: EventLoop
+    let logger: Logger
+    let tls: TLSContext
+    var listener: Int32 = -1
+    var listenerRegistration: EventLoop.Registration?
+    var sessions: [ObjectIdentifier: TLSSession] = [:]
+    /// The newest established session of each node (policies go there).
+    var nodeSessions: [NodeID: TLSSession] = [:]
+    var reports: [NodeID: Report] = [:]
+    var counters: [String: Int] = [:]
+    /// The nodes the routing engine knows (origins in the LSDB), and
+    /// whether two of them both report a link to each other.
+    var knownNodes: () -> Set<NodeID> = { [] }
+    var adjacent: (NodeID, NodeID) -> Bool = { _, _ in false }
+    /// Policies issued, by id; ids start from the wall clock so that a
+    /// restarted centre never reuses one that nodes may still hold.
+    var policies: [UInt64: Issued] = [:]
+    var nextPolicyID = WallClock.seconds() << 16
+    var refreshTimer: EventLoop.Timer?
+
+    /// Bounds on reported values (docs/scheduling.md §telemetry; the codec
+    /// already refuses a loss over 1,000,000 ppm).
+    static let maxRTTMicros: UInt32 = 60_000_000
+    static let maxLoadOverCapacity: UInt64 = 100
+    static let maxSessions = 1024
+    static let handshakeTimeout: Duration = .seconds(10)
+
+    init(node: NodeID, settings: SchedulerSettings, loop: EventLoop, logger: Logger) throws(CryptoError) {
+        self.node = node
+        self.settings = settings
+        self.loop = loop
+        self.logger = logger
+        tls = try TLSContext(role: .server, certificateFile: settings.tls.certificateFile,
+                             privateKeyFile: settings.tls.privateKeyFile, caFile: settings.tls.caFile)
+    }
+
+    func count(_ name: String) { counters[name, default: 0] += 1 }
+
+    func start() throws(SystemError) {
+        listener = try TCPSocket.listen(settings.listen)
+        listenerRegistration = try loop.register(listener) { [unowned self] _ in acceptAll() }
+        logger.info("scheduling centre listening", metadata: ["listen": "\(settings.listen)"])
+    }
+
+    func stop() {
+        if let refreshTimer { loop.cancel(refreshTimer) }
+        refreshTimer = nil
+        for session in sessions.values { session.close() }
+        sessions.removeAll()
+        nodeSessions.removeAll()
+        if let listenerRegistration { loop.unregister(listenerRegistration) }
+        listenerRegistration = nil
+        if listener >= 0 { close(listener) }
+        listener = -1
+    }
+
+    private func acceptAll() {
+        while let fd = TCPSocket.accept(listener) {
+            guard sessions.count < Self.maxSessions else {
+                count("sessions_refused")
+                close(fd)
+                continue
+            }
+            let session: TLSSession
+            do { session = try TLSSession(fd: fd, context: tls, loop: loop) } catch {
+                count("sessions_failed")
+                continue
+            }
+            let id = ObjectIdentifier(session)
+            sessions[id] = session
+            loop.schedule(after: Self.handshakeTimeout) { [weak self, weak session] in
+                guard let self, let session, !session.established, !session.closed else { return }
+                count("handshakes_timed_out")
+                session.close()
+                sessions.removeValue(forKey: id)
+            }
+            session.onEstablished = { [unowned self, unowned session] in
+                count("sessions_established")
+                guard let name = session.peerName, let peer = try? NodeID(name) else {
+                    logger.warning("class-4 certificate without a valid node id as its common name")
+                    count("sessions_refused")
+                    session.close()
+                    sessions.removeValue(forKey: id)
+                    return
+                }
+                nodeSessions[peer] = session
+                logger.info("node connected", metadata: ["node": "\(peer)"])
+                // A node that (re)connects gets the policies that concern it at once.
+                for issued in policies.values where issued.nodes.contains(peer) {
+                    session.send(.policyInstall(issued.install))
+                    count("installs_sent")
+                }
+            }
+            session.onMessage = { [unowned self, unowned session] message in receive(message, from: session) }
+            session.onClose = { [unowned self, unowned session] reason in
+                if !session.established { count("handshakes_failed") }
+                logger.info("session closed", metadata: ["peer": "\(session.peerName ?? "-")", "reason": "\(reason)"])
+                sessions.removeValue(forKey: id)
+                if let name = session.peerName, let peer = try? NodeID(name), nodeSessions[peer] === session {
+                    nodeSessions.removeValue(forKey: peer)
+                }
+            }
+        }
+    }
+
+    // MARK: Telemetry
+
+    private func receive(_ message: DAMCMessage, from session: TLSSession) {
+        switch message {
+        case let .telemetry(telemetry):
+            if let reason = refusal(telemetry, peer: session.peerName) {
+                logger.warning("telemetry refused", metadata: ["peer": "\(session.peerName ?? "-")", "reason": "\(reason.text)"])
+                count(reason.counter)
+                return
+            }
+            count("telemetry_accepted")
+            reports[telemetry.reporter] = Report(telemetry: telemetry, receivedAt: MonotonicClock.now())
+        case let .policyAck(ack):
+            acknowledge(ack, from: session.peerName)
+        default:
+            count("messages_refused")
+            logger.warning("unexpected message from a node", metadata: ["peer": "\(session.peerName ?? "-")",
+                                                                       "type": "\(message.messageType)"])
+        }
+    }
+
+    /// Why a report is refused (its counter and a line for the log), or nil.
+    func refusal(_ telemetry: Telemetry, peer: String?) -> (counter: String, text: String)? {
+        guard peer == telemetry.reporter.rawValue else {
+            return ("telemetry_wrong_reporter", "the certificate names '\(peer ?? "nobody")', the report '\(telemetry.reporter)'")
+        }
+        guard knownNodes().contains(telemetry.reporter) else {
+            return ("telemetry_unknown_node", "\(telemetry.reporter) is not in this centre's LSDB")
+        }
+        for instance in telemetry.instances {
+            if let rtt = instance.rttMicros, rtt > Self.maxRTTMicros {
+                return ("telemetry_out_of_range", "RTT \(rtt) µs of \(instance.endpoint) is over \(Self.maxRTTMicros) µs")
+            }
+        }
+        for link in telemetry.links {
+            if link.capacityKbps == 0 {
+                return ("telemetry_out_of_range", "link to \(link.neighbor) reported with no capacity")
+            }
+            if link.loadKbps / Self.maxLoadOverCapacity > link.capacityKbps {
+                return ("telemetry_out_of_range",
+                        "load \(link.loadKbps) kbit/s to \(link.neighbor) is over \(Self.maxLoadOverCapacity) times its capacity")
+            }
+        }
+        return nil
+    }
+
+    /// `show telemetry`.
+    func show() -> JSONValue {
+        let now = MonotonicClock.now()
+        let rows = reports.values.sorted { $0.telemetry.reporter < $1.telemetry.reporter }.map { report -> JSONValue in
+            let telemetry = report.telemetry
+            return .object([
+                "node": .string(telemetry.reporter.rawValue),
+                "age_ms": .int((now - report.receivedAt) / 1_000_000),
+                "connected": .bool(nodeSessions[telemetry.reporter] != nil),
+                "instances": .array(telemetry.instances.map { instance in
+                    .object([
+                        "prefix": .string(instance.prefix.description), "pod": instance.pod.map { .string($0.rawValue) } ?? .null,
+                        "endpoint": .string(instance.endpoint.description),
+                        "rtt_us": instance.rttMicros.map { .int(Int64($0)) } ?? .null,
+                        "loss_ppm": .int(Int64(instance.lossPPM)), "available": .bool(instance.available),
+                    ])
+                }),
+                "links": .array(telemetry.links.map { link in
+                    .object([
+                        "neighbor": .string(link.neighbor.rawValue), "link": link.linkID.map { .int(Int64($0)) } ?? .null,
+                        "load_kbps": .int(Int64(clamping: link.loadKbps)), "capacity_kbps": .int(Int64(clamping: link.capacityKbps)),
+                        "utilisation": .number(Double(link.loadKbps) / Double(max(1, link.capacityKbps))),
+                    ])
+                }),
+            ])
+        }
+        return .object([
+            "node": .string(node.rawValue), "listen": .string(settings.listen.description),
+            "sessions": .int(Int64(nodeSessions.count)), "reports": .array(rows),
+            "counters": .object(counters.mapValues { .int(Int64($0)) }),
+        ])
+    }
+}

@@ -1,0 +1,181 @@
+import DAMCRuntime
+import DAMCTopology
+import DAMCWire
+import Foundation
+import Testing
+
+/// Class 4 over real processes and TLS (docs/scheduling.md): telemetry up
+/// from every gateway and router, a QoS policy pushed by the SCSC along an
+/// explicit path and followed by calls, refused paths, policies that
+/// expire when the SCSC dies so the FIB rules again, and telemetry that
+/// lies refused with a counter.
+@Suite("Scheduling centre: telemetry and policies", .serialized)
+struct SchedulingTests {
+    static let block: UInt8 = 63
+    static let repository = SPATests.repository
+    /// sg1 reaches sg2 (which serves /B) through sr1 (cost 20) or sr2
+    /// (cost 40); the SCSC listens to sr1.
+    static let topologyText = """
+    { "name": "scheduling",
+      "nodes": [ { "id": "sg1", "role": "sg" }, { "id": "sr1", "role": "sr" }, { "id": "sr2", "role": "sr" },
+                 { "id": "sg2", "role": "sg", "services": [ { "prefix": "/B", "pod": "b", "endpoints": ["127.63.1.4:9204"] } ] },
+                 { "id": "scsc", "role": "scsc" } ],
+      "links": [ { "a": "sg1", "b": "sr1", "cost": 10 }, { "a": "sr1", "b": "sg2", "cost": 10 },
+                 { "a": "sg1", "b": "sr2", "cost": 20 }, { "a": "sr2", "b": "sg2", "cost": 20 },
+                 { "a": "scsc", "b": "sr1", "cost": 10 } ] }
+    """
+    static let nodes = ["sg1", "sr1", "sr2", "sg2", "scsc"]
+
+    static func hops(_ harness: DaemonHarness) -> [String] {
+        guard case let .array(hops)? = harness.request("sg1", ["trace", "/B/x"])?["hops"] else { return [] }
+        return hops.compactMap { $0["node"]?.stringValue }
+    }
+
+    static func integer(_ value: JSONValue?) -> Int64? {
+        if case let .integer(number)? = value { return number }
+        return nil
+    }
+
+    @Test("telemetry from every node; a policy steers calls along its path; refused paths; expiry after the SCSC dies")
+    func policies() throws {
+        let harness = try DaemonHarness("scheduling")
+        defer { harness.stopAll() }
+        let dir = harness.directory
+        let pki = try harness.run("/bin/bash", ["\(Self.repository)/deploy/make-lab-pki.sh", "\(dir)/pki", "scsc", "sg1", "sr1",
+                                                "sr2", "sg2", "sg9"])
+        #expect(pki.status == 0, "\(pki.output)")
+        let topology = try Topology.parse(Data(Self.topologyText.utf8), file: "scheduling")
+        var options = NodeConfig.RenderOptions()
+        options.addressBlock = Self.block
+        options.basePort = 17800
+        options.schedulerPort = 17790
+        options.socketDirectory = harness.socketDirectory
+        options.timers = .fast
+        options.scheduling = true
+        options.pkiDirectory = "\(dir)/pki"
+        options.telemetryIntervalMs = 200
+        for node in Self.nodes {
+            var config = try NodeConfig.render(topology: topology, node: try NodeID(node), options: options)
+            if node == "scsc" {
+                config.scheduler?.policyLifetimeS = 4
+                config.scheduler?.refreshS = 1
+            }
+            config.forwarding.health.intervalMs = 200
+            config.forwarding.health.timeoutMs = 200
+            try harness.write(config)
+            let check = try harness.run("\(DaemonHarness.binaries)/\(node == "scsc" ? "damc-scsc" : node.hasPrefix("sg") ? "damc-sg" : "damc-sr")",
+                                        ["--config", harness.configPath(node), "--check-config"])
+            #expect(check.status == 0, "\(node): \(check.output)")
+        }
+        let service = try TestService(host: "127.\(Self.block).1.4", port: 9204, name: "b")
+        defer { service.stop() }
+        for node in Self.nodes { try harness.start(node) }
+        #expect(harness.poll { ForwardingTests.fibHas(harness, "sg1", ["/B"]) })
+
+        // Telemetry: every gateway and router reports, sg2 with its instance.
+        #expect(harness.poll {
+            guard case let .array(reports)? = harness.request("scsc", ["show", "telemetry"])?["reports"] else { return false }
+            let reporters = Set(reports.compactMap { $0["node"]?.stringValue })
+            let sg2 = reports.first { $0["node"]?.stringValue == "sg2" }
+            guard case let .array(instances)? = sg2?["instances"] else { return false }
+            return reporters == ["sg1", "sr1", "sr2", "sg2"]
+                && instances.contains { $0["prefix"]?.stringValue == "/B" && $0["available"] == .bool(true) }
+        }, "\(String(describing: harness.request("scsc", ["show", "telemetry"])))")
+        let telemetry = try #require(harness.request("scsc", ["show", "telemetry"]))
+        let telemetryProblems = SchemaValidator.validate(telemetry, try #require(SchemaValidator.schema(for: "show telemetry")))
+        #expect(telemetryProblems.isEmpty, "\(telemetryProblems)")
+
+        // The FIB's way first: sg1 -> sr1 -> sg2.
+        let ingress = "127.\(Self.block).0.1"
+        func call() throws -> String? { try HTTPTestClient(host: ingress, port: 18080, timeoutSeconds: 30).request("GET", "/B/x").json?["service"] as? String }
+        #expect(try call() == "b")
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
+
+        // Paths the centre refuses: a node it does not know, a hop that is no link.
+        let unknown = harness.requestError("scsc", ["policy", "install", "/B", "sg1,sr9,sg2", "4"])
+        #expect(unknown?.contains("sr9 is not in this centre's LSDB") == true, "\(String(describing: unknown))")
+        let noLink = harness.requestError("scsc", ["policy", "install", "/B", "sg1,sg2", "4"])
+        #expect(noLink?.contains("sg1 and sg2 do not both report a link") == true, "\(String(describing: noLink))")
+
+        // A policy along sg1 -> sr2 -> sg2: installed where the path runs, followed by calls.
+        let issued = try #require(harness.request("scsc", ["policy", "install", "/B", "sg1,sr2,sg2", "4"]))
+        let id = try #require(Self.integer(issued["id"]))
+        #expect(harness.poll {
+            guard case let .array(rows)? = harness.request("scsc", ["show", "issued"])?["policies"],
+                  case let .array(nodes)? = rows.first?["nodes"] else { return false }
+            return nodes.count == 3 && nodes.allSatisfy { $0["status"]?.stringValue == "installed" }
+        })
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg2"] }, "\(Self.hops(harness))")
+        let before = Self.integer(harness.request("sr2", ["show", "counters"])?["forwarding"]?["relayed"]) ?? 0
+        #expect(try call() == "b")
+        #expect(harness.poll { (Self.integer(harness.request("sr2", ["show", "counters"])?["forwarding"]?["relayed"]) ?? 0) > before })
+        guard case let .array(atSR1)? = harness.request("sr1", ["show", "policies"])?["policies"] else {
+            Issue.record("sr1 show policies")
+            return
+        }
+        #expect(atSR1.isEmpty)   // not on the path: never sent there
+        guard case let .array(atSG1)? = harness.request("sg1", ["show", "policies"])?["policies"] else {
+            Issue.record("sg1 show policies")
+            return
+        }
+        #expect(atSG1.map { Self.integer($0["id"]) } == [id])
+        for command in ["show issued", "show policies"] {
+            let reply = try #require(harness.request(command == "show issued" ? "scsc" : "sg1", command.split(separator: " ").map(String.init)))
+            let problems = SchemaValidator.validate(reply, try #require(SchemaValidator.schema(for: command)))
+            #expect(problems.isEmpty, "\(command): \(problems)")
+        }
+
+        // Telemetry that lies is refused and counted; the centre keeps serving.
+        // (A loss over 1,000,000 ppm never gets this far: the codec refuses it.)
+        for (certificate, reporter, rtt, counter) in [("sg9", "sg9", UInt32(10), "telemetry_unknown_node"),
+                                                      ("sg1", "sg2", 10, "telemetry_wrong_reporter"),
+                                                      ("sg1", "sg1", 100_000_000, "telemetry_out_of_range")] {
+            let bad = Telemetry(reporter: try NodeID(reporter), timestampMs: 1, instances: [
+                InstanceReport(prefix: try ServiceName("/B"), endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: 1),
+                               rttMicros: rtt, lossPPM: 0, available: true)])
+            // The session stays open until the counter moved: closing with the
+            // centre's own messages unread would reset it and lose ours.
+            let session = try Self.send(harness, certificate: certificate, DAMCMessage.telemetry(bad).encode())
+            defer { session?.close() }
+            #expect(harness.poll { (Self.integer(harness.request("scsc", ["show", "telemetry"])?["counters"]?[counter]) ?? 0) >= 1 },
+                    "\(counter): \(String(describing: harness.request("scsc", ["show", "telemetry"])?["counters"]))")
+        }
+        #expect(harness.request("scsc", ["show", "version"]) != nil)
+
+        // The SCSC dies: the policy lives out its 4 s at each node, then the FIB rules.
+        _ = harness.signal("scsc", SIGKILL)
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
+        #expect(harness.poll { (Self.integer(harness.request("sg1", ["show", "policies"])?["expiries"]) ?? 0) >= 1 })
+        #expect(try call() == "b")
+    }
+
+    /// Connects to the SCSC with `certificate`'s lab certificate and sends
+    /// `bytes` once the TLS session is up (bounded: 10 s); the session,
+    /// for the caller to close.
+    static func send(_ harness: DaemonHarness, certificate node: String, _ bytes: [UInt8]) throws -> TLSSession? {
+        let dir = harness.directory
+        let loop = try EventLoop()
+        let context = try TLSContext(role: .client, certificateFile: "\(dir)/pki/\(node).crt",
+                                     privateKeyFile: "\(dir)/pki/\(node).key", caFile: "\(dir)/pki/ca.crt")
+        let fd = try TCPSocket.connect(try TransportAddress(host: "127.\(block).0.5", port: 17790))
+        var session: TLSSession?
+        var connecting: EventLoop.Registration?
+        connecting = try loop.register(fd, events: EventLoop.writable) { _ in
+            loop.unregister(connecting!)
+            guard TCPSocket.connectionError(fd) == 0,
+                  let tls = try? TLSSession(fd: fd, context: context, loop: loop, expectedPeer: "scsc") else {
+                loop.stop()
+                return
+            }
+            session = tls
+            tls.onEstablished = { [unowned tls] in
+                tls.sendRaw(bytes)
+                loop.stop()
+            }
+            tls.onClose = { _ in loop.stop() }
+        }
+        loop.schedule(after: .seconds(10)) { loop.stop() }
+        try loop.run()
+        return session
+    }
+}
