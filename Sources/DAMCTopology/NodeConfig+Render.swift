@@ -22,10 +22,10 @@ extension NodeConfig {
         /// the topology's SCSC (class 4). TLS files are
         /// `<pkiDirectory>/<node-id>.crt`, `.key` and `<pkiDirectory>/ca.crt`
         /// (deploy/make-lab-pki.sh makes them; a relative directory is taken
-        /// from the config's own).
+        /// from the config's own when it is loaded).
         public var schedulerPort: UInt16 = 17700
         public var scheduling = false
-        public var pkiDirectory = "pki"
+        public var pkiDirectory = "/etc/damc/pki"
         public var telemetryIntervalMs: Int64 = 1000
 
         public init() {}

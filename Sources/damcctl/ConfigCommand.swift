@@ -38,8 +38,8 @@ struct ConfigCommand: ParsableCommand {
         @Flag(help: "Gateways and routers report to the topology's SCSC over TLS (class 4), with files in --pki-dir.")
         var scheduling = false
 
-        @Option(name: .customLong("pki-dir"), help: "TLS files: <dir>/<node>.crt, .key and <dir>/ca.crt (relative to the config).")
-        var pkiDirectory = "pki"
+        @Option(name: .customLong("pki-dir"), help: "TLS files: <dir>/<node>.crt, .key and <dir>/ca.crt (a relative directory is taken from each config's own).")
+        var pkiDirectory = "/etc/damc/pki"
 
         func run() throws {
             let topology: Topology

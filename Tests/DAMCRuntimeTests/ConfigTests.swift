@@ -47,6 +47,17 @@ struct ConfigTests {
         ("\"management_socket\": \"/tmp/damc-test/sr1.sock\"", "\"management_socket\": \"relative.sock\"",
          "management_socket", "absolute path"),
         ("\"links\": [", "\"links\": 7, \"old\": [", "links", "expected an array"),
+        // Class 4: a router reports to an SCSC; only an SCSC has a scheduler, and it must.
+        ("\"role\": \"sr\"", "\"role\": \"sr\", \"scsc\": { \"address\": \"127.0.0.1:1\", \"node_id\": \"scsc\" }",
+         "scsc.tls", "missing"),
+        ("\"role\": \"sr\"", "\"role\": \"sr\", \"scsc\": { \"address\": \"127.0.0.1\", \"node_id\": \"scsc\", \"tls\": {} }",
+         "scsc.address", "is not IPV4:PORT"),
+        ("\"role\": \"sr\"", "\"role\": \"sr\", \"scheduler\": { \"listen\": \"127.0.0.1:1\" }", "scheduler",
+         "only a scheduling centre"),
+        ("\"role\": \"sr\"", "\"role\": \"scsc\"", "scheduler", "needs its listener and TLS files"),
+        ("\"role\": \"sr\"", "\"role\": \"scsc\", \"scheduler\": { \"listen\": \"127.0.0.1:1\", \"refresh_s\": 40, "
+         + "\"tls\": { \"certificate_file\": \"a\", \"private_key_file\": \"b\", \"ca_file\": \"c\" } }",
+         "scheduler.refresh_s", "must be shorter than policy_lifetime_s"),
     ]
 
     @Test("a valid config parses, and renders back to itself")
