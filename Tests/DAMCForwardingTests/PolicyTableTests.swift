@@ -92,6 +92,17 @@ struct PolicyTableTests {
                                policies: table, links: [Self.node("sr1"): [1], Self.node("sr2"): [2]])
     }
 
+    @Test("further along a path, a policy steers only the calls that name it")
+    func transitMatching() {
+        let table = Self.forwarding([Self.install(7, path: ["sg9", "sg1", "sr2", "sg4"])])
+        // A call to /B entering here is not steered by sg9's policy...
+        #expect(table.decide(name: Self.name("/B/1"), hopLimit: 8, flowID: 1, now: Self.second)
+                == .forward(link: 1, node: Self.node("sr1"), matched: Self.name("/B"), target: nil, policy: nil))
+        // ...but a call that sg9 sent along it is.
+        #expect(table.decide(name: Self.name("/B/1"), hopLimit: 8, flowID: 1, policy: 7, now: Self.second)
+                == .forward(link: 2, node: Self.node("sr2"), matched: Self.name("/B"), target: nil, policy: 7))
+    }
+
     @Test("a live policy steers before the FIB; expired, broken or absent, the FIB decides")
     func decisions() {
         let table = Self.forwarding([Self.install(7, path: ["sg1", "sr2", "sr3", "sg4"], gateway: "sg4")])

@@ -113,11 +113,15 @@ public struct PolicyTable: Sendable, Equatable {
     }
 
     /// The live policy for a call to `name` of `flowClass` (nil: the call
-    /// has no class, and only policies for every class apply): the longest
-    /// matching prefix, then the lowest id.
+    /// has no class, and only policies for every class apply) entering
+    /// DAMC here: the longest matching prefix, then the lowest id. Only
+    /// policies whose path starts at this node (or that have no path) take
+    /// calls by name; a node further along a path follows a policy only for
+    /// the calls whose header names it, never for other calls to the prefix.
     public func match(_ name: ServiceName, flowClass: UInt8? = nil, now: Int64) -> Entry? {
         var best: Entry?
-        for entry in entries.values where entry.expiresAt > now && entry.match.prefix.isPrefix(of: name) {
+        for entry in entries.values where entry.expiresAt > now && entry.match.prefix.isPrefix(of: name)
+            && (entry.action.path?.hops.first).map({ $0 == node }) ?? true {
             if let wanted = entry.match.flowClass, wanted != flowClass { continue }
             if let current = best {
                 let longer = entry.match.prefix.count > current.match.prefix.count
