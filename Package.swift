@@ -101,6 +101,7 @@ let package = Package(
         .target(
             name: "DAMCRuntime",
             dependencies: [
+                "DAMCPath",
                 "CLinuxEvents", "COpenSSL", "CSystemd", "DAMCForwarding", "DAMCRouting", "DAMCSecurity", "DAMCTopology",
                 "DAMCWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

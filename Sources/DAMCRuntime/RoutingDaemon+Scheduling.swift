@@ -1,4 +1,5 @@
 import DAMCForwarding
+import DAMCPath
 import DAMCRouting
 import DAMCTopology
 import DAMCWire
@@ -20,6 +21,7 @@ extension RoutingDaemon {
             }
             centre.knownNodes = { [unowned self] in Set(node.lsdb.entries.keys.map(\.origin)) }
             centre.adjacent = { [unowned self] a, b in reports(a, b) && reports(b, a) }
+            centre.networkView = { [unowned self] in schedulingView() }
             try centre.start()
             schedulingCentre = centre
         }
@@ -40,6 +42,38 @@ extension RoutingDaemon {
         }
         scscClient = client
         client.start()
+    }
+
+    /// The graph the centre computes on: every node with a live adjacency
+    /// LSA, a link wherever both ends report each other (the cost and
+    /// capacity of the end with the smaller id), gateways and the SCSC not
+    /// transit.
+    func schedulingView() -> SchedulingCentre.NetworkView {
+        let now = Instant(nanoseconds: MonotonicClock.now())
+        var flags: [NodeID: NodeFlags] = [:]
+        var lists: [NodeID: [Adjacency]] = [:]
+        for (key, entry) in node.lsdb.entries where key.type == .adjacency && !entry.isPurged(at: now) {
+            guard case let .adjacency(nodeFlags, adjacencies) = entry.lsa.body else { continue }
+            flags[key.origin, default: []].formUnion(nodeFlags)
+            lists[key.origin, default: []] += adjacencies
+        }
+        let names = lists.keys.sorted()
+        var index: [NodeID: Int] = [:]
+        for (position, name) in names.enumerated() { index[name] = position }
+        var links: [PathGraph.LinkSpec] = []
+        for a in names {
+            for adjacency in lists[a]! where a < adjacency.neighbor {
+                guard let b = index[adjacency.neighbor], lists[adjacency.neighbor]!.contains(where: { $0.neighbor == a }) else { continue }
+                links.append(.init(a: index[a]!, b: b, cost: adjacency.cost, capacity: Double(max(1, adjacency.capacityKbps)) / 1000))
+            }
+        }
+        let graph = PathGraph(names: names.map(\.rawValue), links: links,
+                              transit: names.map { !(flags[$0] ?? []).contains(.noTransit) })
+        let gateways = Set(names.indices.filter {
+            let nodeFlags = flags[names[$0]] ?? []
+            return nodeFlags.contains(.noTransit) && !nodeFlags.contains(.listenOnly)
+        })
+        return SchedulingCentre.NetworkView(graph: graph, gateways: gateways)
     }
 
     /// Whether `a`'s live adjacency LSAs list `b`.

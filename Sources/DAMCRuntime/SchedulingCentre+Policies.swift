@@ -17,6 +17,8 @@ extension SchedulingCentre {
         /// Each node's answer to the current version: installed, or the reason it refused.
         var acks: [NodeID: (status: PolicyStatus, reason: String?)] = [:]
         var issuedAt: Int64
+        /// Why: an operator asked, or the condition that broke.
+        var reason: String
     }
 
     /// Why a path cannot be used, or nil.
@@ -34,7 +36,8 @@ extension SchedulingCentre {
 
     /// Issues a policy steering calls to `prefix` along `path` (and, when
     /// the path ends at a gateway, to that gateway).
-    func issue(prefix: ServiceName, path: [NodeID], lifetimeS: Int64?) -> Result<Issued, PolicyError> {
+    func issue(prefix: ServiceName, path: [NodeID], lifetimeS: Int64?,
+               reason: String = "operator") -> Result<Issued, PolicyError> {
         if let problem = pathProblem(path) {
             count("policies_refused")
             return .failure(PolicyError(text: problem))
@@ -44,7 +47,7 @@ extension SchedulingCentre {
         let install = PolicyInstall(policyID: id, version: 1, issuer: node, match: PolicyMatch(prefix: prefix),
                                     action: PolicyAction(path: ExplicitPath(hops: path), targetGateway: path.last),
                                     lifetimeSeconds: UInt32(lifetimeS ?? settings.policyLifetimeS))
-        let issued = Issued(install: install, nodes: path, issuedAt: MonotonicClock.now())
+        let issued = Issued(install: install, nodes: path, issuedAt: MonotonicClock.now(), reason: reason)
         policies[id] = issued
         count("policies_issued")
         logger.info("policy issued", metadata: ["policy": "\(id)", "prefix": "\(prefix)",
@@ -117,7 +120,7 @@ extension SchedulingCentre {
                 "prefix": .string(issued.install.match.prefix.description),
                 "path": .array(issued.nodes.map { .string($0.rawValue) }),
                 "lifetime_s": .int(Int64(issued.install.lifetimeSeconds)),
-                "age_ms": .int((now - issued.issuedAt) / 1_000_000),
+                "age_ms": .int((now - issued.issuedAt) / 1_000_000), "reason": .string(issued.reason),
                 "nodes": .array(issued.nodes.map { target in
                     let ack = issued.acks[target]
                     return .object([

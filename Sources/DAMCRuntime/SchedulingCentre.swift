@@ -1,3 +1,4 @@
+import DAMCPath
 import DAMCSecurity
 import DAMCTopology
 import DAMCWire
@@ -41,6 +42,12 @@ final class SchedulingCentre {
     var policies: [UInt64: Issued] = [:]
     var nextPolicyID = WallClock.seconds() << 16
     var refreshTimer: EventLoop.Timer?
+    /// The graph and the gateways, from the routing engine's LSDB.
+    var networkView: () -> NetworkView = { NetworkView(graph: PathGraph(names: [], links: []), gateways: []) }
+    /// Policies issued by the conditions, by "ingress prefix".
+    var automatic: [String: UInt64] = [:]
+    var evaluationTimer: EventLoop.Timer?
+    var evaluating = false
 
     /// Bounds on reported values (docs/scheduling.md §telemetry; the codec
     /// already refuses a loss over 1,000,000 ppm).
@@ -69,6 +76,8 @@ final class SchedulingCentre {
     func stop() {
         if let refreshTimer { loop.cancel(refreshTimer) }
         refreshTimer = nil
+        if let evaluationTimer { loop.cancel(evaluationTimer) }
+        evaluationTimer = nil
         for session in sessions.values { session.close() }
         sessions.removeAll()
         nodeSessions.removeAll()
@@ -121,7 +130,9 @@ final class SchedulingCentre {
                 logger.info("session closed", metadata: ["peer": "\(session.peerName ?? "-")", "reason": "\(reason)"])
                 sessions.removeValue(forKey: id)
                 if let name = session.peerName, let peer = try? NodeID(name), nodeSessions[peer] === session {
-                    nodeSessions.removeValue(forKey: peer)
+                    // Another live session of the same node (one that was
+                    // replaced by this one) takes over.
+                    nodeSessions[peer] = sessions.values.first { $0.established && !$0.closed && $0.peerName == name }
                 }
             }
         }
@@ -139,6 +150,7 @@ final class SchedulingCentre {
             }
             count("telemetry_accepted")
             reports[telemetry.reporter] = Report(telemetry: telemetry, receivedAt: MonotonicClock.now())
+            conditionsMayHaveChanged()
         case let .policyAck(ack):
             acknowledge(ack, from: session.peerName)
         default:

@@ -14,17 +14,19 @@ struct SchedulingTests {
     static let block: UInt8 = 63
     static let repository = SPATests.repository
     /// sg1 reaches sg2 (which serves /B) through sr1 (cost 20) or sr2
-    /// (cost 40); the SCSC listens to sr1.
+    /// (cost 40), and sg3 (which serves /B too) through sr2 (cost 30); the
+    /// SCSC listens to sr1.
     static let topologyText = """
     { "name": "scheduling",
       "nodes": [ { "id": "sg1", "role": "sg" }, { "id": "sr1", "role": "sr" }, { "id": "sr2", "role": "sr" },
                  { "id": "sg2", "role": "sg", "services": [ { "prefix": "/B", "pod": "b", "endpoints": ["127.63.1.4:9204"] } ] },
+                 { "id": "sg3", "role": "sg", "services": [ { "prefix": "/B", "pod": "b3", "endpoints": ["127.63.1.5:9205"] } ] },
                  { "id": "scsc", "role": "scsc" } ],
       "links": [ { "a": "sg1", "b": "sr1", "cost": 10 }, { "a": "sr1", "b": "sg2", "cost": 10 },
                  { "a": "sg1", "b": "sr2", "cost": 20 }, { "a": "sr2", "b": "sg2", "cost": 20 },
-                 { "a": "scsc", "b": "sr1", "cost": 10 } ] }
+                 { "a": "sr2", "b": "sg3", "cost": 10 }, { "a": "scsc", "b": "sr1", "cost": 10 } ] }
     """
-    static let nodes = ["sg1", "sr1", "sr2", "sg2", "scsc"]
+    static let nodes = ["sg1", "sr1", "sr2", "sg2", "sg3", "scsc"]
 
     static func hops(_ harness: DaemonHarness) -> [String] {
         guard case let .array(hops)? = harness.request("sg1", ["trace", "/B/x"])?["hops"] else { return [] }
@@ -36,13 +38,13 @@ struct SchedulingTests {
         return nil
     }
 
-    @Test("telemetry from every node; a policy steers calls along its path; refused paths; expiry after the SCSC dies")
+    @Test("telemetry from every node; operator and condition policies steer calls; refused paths; expiry after the SCSC dies")
     func policies() throws {
         let harness = try DaemonHarness("scheduling")
         defer { harness.stopAll() }
         let dir = harness.directory
         let pki = try harness.run("/bin/bash", ["\(Self.repository)/deploy/make-lab-pki.sh", "\(dir)/pki", "scsc", "sg1", "sr1",
-                                                "sr2", "sg2", "sg9"])
+                                                "sr2", "sg2", "sg3", "sg9"])
         #expect(pki.status == 0, "\(pki.output)")
         let topology = try Topology.parse(Data(Self.topologyText.utf8), file: "scheduling")
         var options = NodeConfig.RenderOptions()
@@ -67,8 +69,10 @@ struct SchedulingTests {
                                         ["--config", harness.configPath(node), "--check-config"])
             #expect(check.status == 0, "\(node): \(check.output)")
         }
-        let service = try TestService(host: "127.\(Self.block).1.4", port: 9204, name: "b")
+        var service = try TestService(host: "127.\(Self.block).1.4", port: 9204, name: "b")
         defer { service.stop() }
+        let service3 = try TestService(host: "127.\(Self.block).1.5", port: 9205, name: "b3")
+        defer { service3.stop() }
         for node in Self.nodes { try harness.start(node) }
         #expect(harness.poll { ForwardingTests.fibHas(harness, "sg1", ["/B"]) })
 
@@ -78,7 +82,7 @@ struct SchedulingTests {
             let reporters = Set(reports.compactMap { $0["node"]?.stringValue })
             let sg2 = reports.first { $0["node"]?.stringValue == "sg2" }
             guard case let .array(instances)? = sg2?["instances"] else { return false }
-            return reporters == ["sg1", "sr1", "sr2", "sg2"]
+            return reporters == ["sg1", "sr1", "sr2", "sg2", "sg3"]
                 && instances.contains { $0["prefix"]?.stringValue == "/B" && $0["available"] == .bool(true) }
         }, "\(String(describing: harness.request("scsc", ["show", "telemetry"])))")
         let telemetry = try #require(harness.request("scsc", ["show", "telemetry"]))
@@ -125,6 +129,26 @@ struct SchedulingTests {
             #expect(problems.isEmpty, "\(command): \(problems)")
         }
 
+        // Withdrawn: the FIB's way again.
+        #expect(harness.request("scsc", ["policy", "withdraw", "\(id)"]) != nil)
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
+
+        // A condition breaks: sg2's only instance goes down. The centre steers
+        // sg1's calls to sg3 by CCDR, and withdraws the policy once sg2's
+        // instance is back.
+        service.stop()
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg3"] }, "\(Self.hops(harness))")
+        guard case let .array(automatic)? = harness.request("scsc", ["show", "issued"])?["policies"] else {
+            Issue.record("show issued")
+            return
+        }
+        #expect(automatic.count == 1)
+        #expect(automatic.first?["reason"]?.stringValue?.contains("sg2") == true, "\(automatic)")
+        #expect(try call() == "b3")
+        service = try TestService(host: "127.\(Self.block).1.4", port: 9204, name: "b")
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
+        #expect(harness.poll { harness.request("scsc", ["show", "issued"])?["policies"]?.arrayValue?.isEmpty == true })
+
         // Telemetry that lies is refused and counted; the centre keeps serving.
         // (A loss over 1,000,000 ppm never gets this far: the codec refuses it.)
         for (certificate, reporter, rtt, counter) in [("sg9", "sg9", UInt32(10), "telemetry_unknown_node"),
@@ -142,7 +166,9 @@ struct SchedulingTests {
         }
         #expect(harness.request("scsc", ["show", "version"]) != nil)
 
-        // The SCSC dies: the policy lives out its 4 s at each node, then the FIB rules.
+        // The SCSC dies: a policy lives out its 4 s at each node, then the FIB rules.
+        #expect(harness.request("scsc", ["policy", "install", "/B", "sg1,sr2,sg2", "4"]) != nil)
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg2"] }, "\(Self.hops(harness))")
         _ = harness.signal("scsc", SIGKILL)
         #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
         #expect(harness.poll { (Self.integer(harness.request("sg1", ["show", "policies"])?["expiries"]) ?? 0) >= 1 })
@@ -157,7 +183,9 @@ struct SchedulingTests {
         let loop = try EventLoop()
         let context = try TLSContext(role: .client, certificateFile: "\(dir)/pki/\(node).crt",
                                      privateKeyFile: "\(dir)/pki/\(node).key", caFile: "\(dir)/pki/ca.crt")
-        let fd = try TCPSocket.connect(try TransportAddress(host: "127.\(block).0.5", port: 17790))
+        // Rendered addresses follow the topology's node order (1-based).
+        let scsc = nodes.firstIndex(of: "scsc")! + 1
+        let fd = try TCPSocket.connect(try TransportAddress(host: "127.\(block).0.\(scsc)", port: 17790))
         var session: TLSSession?
         var connecting: EventLoop.Registration?
         connecting = try loop.register(fd, events: EventLoop.writable) { _ in

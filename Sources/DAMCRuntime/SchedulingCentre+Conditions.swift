@@ -1,0 +1,172 @@
+import DAMCPath
+import DAMCTopology
+import DAMCWire
+
+/// Preset conditions and CCDR (docs/scheduling.md §conditions; RFC 8735
+/// §4): after telemetry arrives, the centre checks every gateway's
+/// instances against the limits of their prefixes and every link against
+/// the congestion threshold. Where routing would send an ingress
+/// gateway's calls to a gateway whose instances break the conditions, or
+/// over a congested link, it computes a CCDR path to the nearest gateway
+/// that meets them, on the LSDB's graph with the reported loads, off the
+/// event loop, and issues a policy; when the condition clears, it
+/// withdraws it.
+extension SchedulingCentre {
+    /// What routing looks like to the centre: the graph from the LSDB and
+    /// which of its nodes are gateways.
+    struct NetworkView: Sendable {
+        var graph: PathGraph
+        var gateways: Set<Int>
+    }
+
+    /// One policy the conditions call for.
+    struct Desired: Sendable, Equatable {
+        var ingress: NodeID
+        var prefix: ServiceName
+        var path: [NodeID]
+        var reason: String
+    }
+
+    /// Everything a computation needs, copied off the loop.
+    struct Inputs: Sendable {
+        var view: NetworkView
+        var load: NetworkLoad
+        /// Per prefix, the gateways that report instances of it, and
+        /// whether one of them meets the conditions (with why not).
+        var serving: [ServiceName: [(gateway: Int, ok: Bool, why: String)]]
+        var threshold: Double
+    }
+
+    /// Schedules an evaluation soon (telemetry comes in bursts: one
+    /// computation for all of them).
+    func conditionsMayHaveChanged() {
+        guard evaluationTimer == nil, !evaluating else { return }
+        evaluationTimer = loop.schedule(after: .milliseconds(200)) { [unowned self] in
+            evaluationTimer = nil
+            evaluate()
+        }
+    }
+
+    /// The inputs from the reports now, or nil when the graph is empty.
+    func inputs() -> Inputs? {
+        let view = networkView()
+        guard view.graph.nodeCount > 0 else { return nil }
+        var load = NetworkLoad(graph: view.graph)
+        var serving: [ServiceName: [(gateway: Int, ok: Bool, why: String)]] = [:]
+        for report in reports.values {
+            guard let from = view.graph.node(report.telemetry.reporter.rawValue) else { continue }
+            for link in report.telemetry.links {
+                guard let to = view.graph.node(link.neighbor.rawValue),
+                      let arc = view.graph.outgoing(from).first(where: { view.graph.arcs[$0].to == to }) else { continue }
+                load.set(arc, load.load[arc] + Double(link.loadKbps) / 1000)
+            }
+            var byPrefix: [ServiceName: [InstanceReport]] = [:]
+            for instance in report.telemetry.instances { byPrefix[instance.prefix, default: []].append(instance) }
+            for (prefix, instances) in byPrefix {
+                let limits = settings.conditions.limits(for: prefix)
+                var problems: [String] = []
+                let good = instances.contains { instance in
+                    if !instance.available { problems.append("\(instance.endpoint) is down"); return false }
+                    if let rtt = instance.rttMicros, Int64(rtt) > limits.rttMs * 1000 {
+                        problems.append("\(instance.endpoint) answers in \(rtt / 1000) ms, over \(limits.rttMs) ms")
+                        return false
+                    }
+                    if Int64(instance.lossPPM) > limits.lossPPM {
+                        problems.append("\(instance.endpoint) loses \(instance.lossPPM) ppm, over \(limits.lossPPM)")
+                        return false
+                    }
+                    return true
+                }
+                serving[prefix, default: []].append((from, good, problems.joined(separator: "; ")))
+            }
+        }
+        return Inputs(view: view, load: load, serving: serving, threshold: settings.conditions.congestion)
+    }
+
+    /// Runs the computation on a worker thread and applies its result on
+    /// the loop.
+    func evaluate() {
+        guard let inputs = inputs() else { return }
+        evaluating = true
+        count("evaluations")
+        let poster = loop.poster
+        let centre = UncheckedReference(self)
+        let started = ForwardingThread.spawn {
+            let desired = SchedulingCentre.desired(inputs)
+            poster.post {
+                centre.value.evaluating = false
+                centre.value.reconcile(desired)
+            }
+        }
+        if !started {
+            evaluating = false
+            reconcile(Self.desired(inputs))
+        }
+    }
+
+    /// The policies the conditions call for (pure: runs off the loop).
+    static func desired(_ inputs: Inputs) -> [Desired] {
+        let graph = inputs.view.graph
+        let ccdr = CCDR(parameters: .init(threshold: inputs.threshold))
+        var trees: [Int: ShortestPathTree] = [:]
+        var result: [Desired] = []
+        for prefix in inputs.serving.keys.sorted() {
+            let serving = inputs.serving[prefix]!.sorted { $0.gateway < $1.gateway }
+            let servers = Set(serving.map(\.gateway))
+            for ingress in inputs.view.gateways.sorted() where !servers.contains(ingress) {
+                let tree = trees[ingress] ?? OSPF.tree(from: ingress, in: graph)
+                trees[ingress] = tree
+                // Where routing sends the calls now: the nearest serving gateway.
+                guard let nearest = serving.filter({ tree.distance[$0.gateway].isFinite })
+                    .min(by: { tree.distance[$0.gateway] < tree.distance[$1.gateway] }),
+                      let routed = tree.path(to: nearest.gateway) else { continue }
+                let hot = routed.arcs.filter { inputs.load.utilisation($0, in: graph) > inputs.threshold + CCDR.epsilon }
+                guard !nearest.ok || !hot.isEmpty else { continue }
+                // A better place: the least-weight CCDR path to a gateway that meets the conditions.
+                var best: Path?
+                for candidate in serving where candidate.ok {
+                    guard let placement = ccdr.path(for: Flow(source: ingress, destination: candidate.gateway, rate: 0),
+                                                    in: graph, load: inputs.load), !placement.congested else { continue }
+                    if best.map({ placement.path.weight < $0.weight }) ?? true { best = placement.path }
+                }
+                guard let best, best.arcs != routed.arcs else { continue }
+                let why = !nearest.ok
+                    ? "\(graph.names[nearest.gateway]): \(nearest.why)"
+                    : hot.map { "\(graph.names[graph.arcs[$0].from])->\(graph.names[graph.arcs[$0].to]) at "
+                        + "\(Int((inputs.load.utilisation($0, in: graph) * 100).rounded()))%" }.joined(separator: ", ")
+                    + " over \(Int((inputs.threshold * 100).rounded()))%"
+                let names = best.nodes(in: graph).compactMap { try? NodeID(graph.names[$0]) }
+                result.append(Desired(ingress: names[0], prefix: prefix, path: names, reason: why))
+            }
+        }
+        return result
+    }
+
+    /// Issues what is newly called for, replaces what changed, withdraws
+    /// what is no longer needed.
+    func reconcile(_ desired: [Desired]) {
+        var wanted: [String: Desired] = [:]
+        for item in desired { wanted["\(item.ingress) \(item.prefix)"] = item }
+        for (key, id) in automatic {
+            guard let issued = policies[id] else { automatic[key] = nil; continue }
+            if let item = wanted[key], item.path == issued.nodes { wanted[key] = nil; continue }
+            _ = withdraw(id)
+            automatic[key] = nil
+            if wanted[key] == nil { logger.notice("condition cleared; policy withdrawn", metadata: ["policy": "\(id)", "for": "\(key)"]) }
+        }
+        for (key, item) in wanted.sorted(by: { $0.key < $1.key }) {
+            if case let .success(issued) = issue(prefix: item.prefix, path: item.path, lifetimeS: nil, reason: item.reason) {
+                automatic[key] = issued.install.policyID
+                logger.notice("condition broken; policy issued", metadata: ["policy": "\(issued.install.policyID)",
+                                                                           "for": "\(key)", "reason": "\(item.reason)"])
+            }
+        }
+    }
+}
+
+/// A reference handed to a worker thread and back to the loop that owns
+/// it; only the loop thread touches the object.
+struct UncheckedReference<T: AnyObject>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
