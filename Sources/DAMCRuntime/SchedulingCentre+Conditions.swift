@@ -33,7 +33,7 @@ extension SchedulingCentre {
         var load: NetworkLoad
         /// Per prefix, the gateways that report instances of it, and
         /// whether one of them meets the conditions (with why not).
-        var serving: [ServiceName: [(gateway: Int, ok: Bool, why: String)]]
+        var serving: [ServiceName: [Steering.Server]]
         var threshold: Double
     }
 
@@ -52,7 +52,7 @@ extension SchedulingCentre {
         let view = networkView()
         guard view.graph.nodeCount > 0 else { return nil }
         var load = NetworkLoad(graph: view.graph)
-        var serving: [ServiceName: [(gateway: Int, ok: Bool, why: String)]] = [:]
+        var serving: [ServiceName: [Steering.Server]] = [:]
         for report in reports.values {
             guard let from = view.graph.node(report.telemetry.reporter.rawValue) else { continue }
             for link in report.telemetry.links {
@@ -77,7 +77,7 @@ extension SchedulingCentre {
                     }
                     return true
                 }
-                serving[prefix, default: []].append((from, good, problems.joined(separator: "; ")))
+                serving[prefix, default: []].append(Steering.Server(gateway: from, ok: good, why: problems.joined(separator: "; ")))
             }
         }
         return Inputs(view: view, load: load, serving: serving, threshold: settings.conditions.congestion)
@@ -107,39 +107,12 @@ extension SchedulingCentre {
     /// The policies the conditions call for (pure: runs off the loop).
     static func desired(_ inputs: Inputs) -> [Desired] {
         let graph = inputs.view.graph
-        let ccdr = CCDR(parameters: .init(threshold: inputs.threshold))
-        var trees: [Int: ShortestPathTree] = [:]
-        var result: [Desired] = []
-        for prefix in inputs.serving.keys.sorted() {
-            let serving = inputs.serving[prefix]!.sorted { $0.gateway < $1.gateway }
-            let servers = Set(serving.map(\.gateway))
-            for ingress in inputs.view.gateways.sorted() where !servers.contains(ingress) {
-                let tree = trees[ingress] ?? OSPF.tree(from: ingress, in: graph)
-                trees[ingress] = tree
-                // Where routing sends the calls now: the nearest serving gateway.
-                guard let nearest = serving.filter({ tree.distance[$0.gateway].isFinite })
-                    .min(by: { tree.distance[$0.gateway] < tree.distance[$1.gateway] }),
-                      let routed = tree.path(to: nearest.gateway) else { continue }
-                let hot = routed.arcs.filter { inputs.load.utilisation($0, in: graph) > inputs.threshold + CCDR.epsilon }
-                guard !nearest.ok || !hot.isEmpty else { continue }
-                // A better place: the least-weight CCDR path to a gateway that meets the conditions.
-                var best: Path?
-                for candidate in serving where candidate.ok {
-                    guard let placement = ccdr.path(for: Flow(source: ingress, destination: candidate.gateway, rate: 0),
-                                                    in: graph, load: inputs.load), !placement.congested else { continue }
-                    if best.map({ placement.path.weight < $0.weight }) ?? true { best = placement.path }
-                }
-                guard let best, best.arcs != routed.arcs else { continue }
-                let why = !nearest.ok
-                    ? "\(graph.names[nearest.gateway]): \(nearest.why)"
-                    : hot.map { "\(graph.names[graph.arcs[$0].from])->\(graph.names[graph.arcs[$0].to]) at "
-                        + "\(Int((inputs.load.utilisation($0, in: graph) * 100).rounded()))%" }.joined(separator: ", ")
-                    + " over \(Int((inputs.threshold * 100).rounded()))%"
-                let names = best.nodes(in: graph).compactMap { try? NodeID(graph.names[$0]) }
-                result.append(Desired(ingress: names[0], prefix: prefix, path: names, reason: why))
-            }
+        return Steering.decide(graph: graph, load: inputs.load, ingresses: Array(inputs.view.gateways),
+                               serving: inputs.serving, threshold: inputs.threshold).compactMap { decision in
+            let names = decision.path.compactMap { try? NodeID(graph.names[$0]) }
+            guard names.count == decision.path.count, let ingress = names.first else { return nil }
+            return Desired(ingress: ingress, prefix: decision.prefix, path: names, reason: decision.reason)
         }
-        return result
     }
 
     /// Issues what is newly called for, replaces what changed, withdraws
