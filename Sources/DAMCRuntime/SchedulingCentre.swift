@@ -40,7 +40,7 @@ final class SchedulingCentre {
     /// Policies issued, by id; ids start from the wall clock so that a
     /// restarted centre never reuses one that nodes may still hold.
     var policies: [UInt64: Issued] = [:]
-    var nextPolicyID = WallClock.seconds() << 16
+    var nextPolicyID = (WallClock.nanoseconds() / 1_000_000) << 12
     var refreshTimer: EventLoop.Timer?
     /// The graph and the gateways, from the routing engine's LSDB.
     var networkView: () -> NetworkView = { NetworkView(graph: PathGraph(names: [], links: []), gateways: []) }

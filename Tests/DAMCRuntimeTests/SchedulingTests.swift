@@ -38,7 +38,7 @@ struct SchedulingTests {
         return nil
     }
 
-    @Test("telemetry from every node; operator and condition policies steer calls; refused paths; expiry after the SCSC dies")
+    @Test("telemetry from every node; operator and condition policies steer calls; refused paths; restored after a restart; expiry after the SCSC dies")
     func policies() throws {
         let harness = try DaemonHarness("scheduling")
         defer { harness.stopAll() }
@@ -145,6 +145,17 @@ struct SchedulingTests {
         #expect(automatic.count == 1)
         #expect(automatic.first?["reason"]?.stringValue?.contains("sg2") == true, "\(automatic)")
         #expect(try call() == "b3")
+        // The SCSC restarts: it learns the LSDB and the telemetry again and
+        // issues the policy anew (a new id), which sg1 installs.
+        let firstID = Self.integer(automatic.first?["id"])
+        _ = harness.signal("scsc", SIGKILL)
+        try harness.start("scsc")
+        #expect(harness.poll {
+            guard let rows = harness.request("scsc", ["show", "issued"])?["policies"]?.arrayValue, rows.count == 1,
+                  let id = Self.integer(rows[0]["id"]), id != firstID else { return false }
+            return harness.request("sg1", ["show", "policies"])?["policies"]?.arrayValue?.contains { Self.integer($0["id"]) == id } == true
+        })
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg3"] }, "\(Self.hops(harness))")
         service = try TestService(host: "127.\(Self.block).1.4", port: 9204, name: "b")
         #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
         #expect(harness.poll { harness.request("scsc", ["show", "issued"])?["policies"]?.arrayValue?.isEmpty == true })
