@@ -182,6 +182,7 @@ extension RoutingDaemon {
             "last_fib_change_ns": counters.lastFIBChange.map { .int($0) } ?? .null,
             "grant_refusals_by_reason": .object((grantFilter?.refusals ?? [:]).mapValues { .int($0) }),
             "spa_client": .object((spaClient?.counters ?? [:]).mapValues { .int($0) }),
+            "scsc_client": .object((scscClient?.counters ?? [:]).mapValues { .int($0) }),
             "pod_socket": .object(podCounters.mapValues { .int($0) }),
         ]
         return envelope(["routing": .object(routing), "runtime": .object(runtime), "forwarding": forwardingCounters])

@@ -19,13 +19,12 @@ final class SCSCClient {
     let loop: EventLoop
     let logger: Logger
     let tls: TLSContext
-    var session: TLSSession?
-    var connecting: (fd: Int32, registration: EventLoop.Registration)?
-    var backoff: Duration = .seconds(1)
-    var retryTimer: EventLoop.Timer?
+    let link: ReconnectingSession
+    var session: TLSSession? { link.session }
     var telemetryTimer: EventLoop.Timer?
-    var stopped = false
-    var counters: [String: Int] = [:]
+    var events: [String: Int] = [:]
+    /// Telemetry sent, policies received and refused, and the session's attempts.
+    var counters: [String: Int] { link.counters(adding: events) }
     /// The telemetry to send now (the daemon reads its forwarding plane).
     var makeTelemetry: (() -> Telemetry)?
     /// Installs a policy; the acknowledgement to send back.
@@ -40,84 +39,31 @@ final class SCSCClient {
         self.logger = logger
         tls = try TLSContext(role: .client, certificateFile: config.tls.certificateFile,
                              privateKeyFile: config.tls.privateKeyFile, caFile: config.tls.caFile)
+        link = ReconnectingSession(address: config.address, expectedPeer: config.nodeID.rawValue, loop: loop, tls: tls)
+        link.onEstablished = { [unowned self] _ in
+            logger.info("SCSC session up", metadata: ["scsc": "\(config.nodeID)", "address": "\(config.address)"])
+            sendTelemetry()
+        }
+        link.onMessage = { [unowned self] message in receive(message) }
+        link.onClose = { [unowned self] _ in
+            if let telemetryTimer { loop.cancel(telemetryTimer) }
+            telemetryTimer = nil
+        }
+        link.onRetry = { [unowned self] reason, wait in
+            logger.warning("SCSC unreachable; policies live out their lifetimes, then the FIB rules",
+                           metadata: ["reason": "\(reason)", "retry_in": "\(wait)"])
+        }
     }
 
-    func count(_ name: String) { counters[name, default: 0] += 1 }
+    func count(_ name: String) { events[name, default: 0] += 1 }
 
-    var connected: Bool { session?.established == true }
+    var connected: Bool { link.established }
 
-    // MARK: Connection
-
-    func start() { connect() }
+    func start() { link.start() }
 
     func stop() {
-        stopped = true
-        session?.close()
-        session = nil
-        if let connecting { loop.unregister(connecting.registration); close(connecting.fd) }
-        connecting = nil
-        if let retryTimer { loop.cancel(retryTimer) }
+        link.stop()
         if let telemetryTimer { loop.cancel(telemetryTimer) }
-    }
-
-    private func connect() {
-        guard !stopped, session == nil, connecting == nil else { return }
-        count("connects")
-        let fd: Int32
-        do { fd = try TCPSocket.connect(config.address) } catch {
-            retry("connect: \(error)")
-            return
-        }
-        do {
-            let registration = try loop.register(fd, events: EventLoop.writable) { [unowned self] _ in connected(fd) }
-            connecting = (fd, registration)
-        } catch {
-            close(fd)
-            retry("\(error)")
-        }
-    }
-
-    private func connected(_ fd: Int32) {
-        guard let pending = connecting, pending.fd == fd else { return }
-        loop.unregister(pending.registration)
-        connecting = nil
-        let code = TCPSocket.connectionError(fd)
-        guard code == 0 else {
-            close(fd)
-            retry("connect to \(config.address): \(SystemError("connect", code: code).description.dropFirst(9))")
-            return
-        }
-        do {
-            let session = try TLSSession(fd: fd, context: tls, loop: loop, expectedPeer: config.nodeID.rawValue)
-            self.session = session
-            session.onEstablished = { [unowned self] in
-                logger.info("SCSC session up", metadata: ["scsc": "\(config.nodeID)", "address": "\(config.address)"])
-                backoff = .seconds(1)
-                sendTelemetry()
-            }
-            session.onMessage = { [unowned self] message in receive(message) }
-            session.onClose = { [unowned self] reason in
-                self.session = nil
-                if let telemetryTimer { loop.cancel(telemetryTimer) }
-                telemetryTimer = nil
-                retry(reason)
-            }
-        } catch {
-            retry("\(error)")
-        }
-    }
-
-    private func retry(_ reason: String) {
-        guard !stopped else { return }
-        count("connect_failures")
-        logger.warning("SCSC unreachable; policies live out their lifetimes, then the FIB rules",
-                       metadata: ["reason": "\(reason)", "retry_in": "\(backoff)"])
-        if let retryTimer { loop.cancel(retryTimer) }
-        retryTimer = loop.schedule(after: backoff) { [unowned self] in
-            retryTimer = nil
-            connect()
-        }
-        backoff = min(backoff * 2, .seconds(30))
     }
 
     // MARK: Telemetry up

@@ -34,14 +34,13 @@ final class SPAClient {
     let logger: Logger
     let tls: TLSContext
     var services: [Service]
-    var session: TLSSession?
-    var connecting: (fd: Int32, registration: EventLoop.Registration)?
-    var backoff: Duration = .seconds(1)
-    var retryTimer: EventLoop.Timer?
+    let link: ReconnectingSession
+    var session: TLSSession? { link.session }
     var lifecycleTimer: EventLoop.Timer?
     var nextRequestID: UInt64 = 1
-    var stopped = false
-    var counters: [String: Int] = [:]
+    var events: [String: Int] = [:]
+    /// For `show counters`: requests, answers, and the session's attempts.
+    var counters: [String: Int] { link.counters(adding: events) }
     /// Called whenever the set of granted services changes.
     var onGrantsChanged: (() -> Void)?
     /// Called after every answer (grant or denial), for waiting pods.
@@ -61,9 +60,22 @@ final class SPAClient {
         tls = try TLSContext(role: .client, certificateFile: config.tls.certificateFile,
                              privateKeyFile: config.tls.privateKeyFile, caFile: config.tls.caFile)
         self.services = services.map { Service(service: $0) }
+        link = ReconnectingSession(address: config.address, expectedPeer: config.nodeID.rawValue, loop: loop, tls: tls)
+        link.onEstablished = { [unowned self] _ in
+            logger.info("SPA session up", metadata: ["spa": "\(config.nodeID)", "address": "\(config.address)"])
+            requestAll()
+        }
+        link.onMessage = { [unowned self] message in receive(message) }
+        link.onClose = { [unowned self] _ in
+            for index in self.services.indices { self.services[index].requestID = nil }
+        }
+        link.onRetry = { [unowned self] reason, wait in
+            logger.warning("SPA unreachable; existing grants stand until they expire",
+                           metadata: ["reason": "\(reason)", "retry_in": "\(wait)"])
+        }
     }
 
-    func count(_ name: String) { counters[name, default: 0] += 1 }
+    func count(_ name: String) { events[name, default: 0] += 1 }
 
     /// The prefix entries to advertise: granted services with their grants
     /// (expired ones are dropped by the lifecycle timer).
@@ -74,79 +86,15 @@ final class SPAClient {
         }
     }
 
-    var connected: Bool { session?.established == true }
+    var connected: Bool { link.established }
 
     // MARK: Connection
 
-    func start() { connect() }
+    func start() { link.start() }
 
     func stop() {
-        stopped = true
-        session?.close()
-        session = nil
-        if let connecting { loop.unregister(connecting.registration); close(connecting.fd) }
-        connecting = nil
-        if let retryTimer { loop.cancel(retryTimer) }
+        link.stop()
         if let lifecycleTimer { loop.cancel(lifecycleTimer) }
-    }
-
-    private func connect() {
-        guard !stopped, session == nil, connecting == nil else { return }
-        count("connects")
-        let fd: Int32
-        do { fd = try TCPSocket.connect(config.address) } catch {
-            retry("connect: \(error)")
-            return
-        }
-        do {
-            let registration = try loop.register(fd, events: EventLoop.writable) { [unowned self] _ in connected(fd) }
-            connecting = (fd, registration)
-        } catch {
-            close(fd)
-            retry("\(error)")
-        }
-    }
-
-    private func connected(_ fd: Int32) {
-        guard let pending = connecting, pending.fd == fd else { return }
-        loop.unregister(pending.registration)
-        connecting = nil
-        let code = TCPSocket.connectionError(fd)
-        guard code == 0 else {
-            close(fd)
-            retry("connect to \(config.address): \(SystemError("connect", code: code).description.dropFirst(9))")
-            return
-        }
-        do {
-            let session = try TLSSession(fd: fd, context: tls, loop: loop, expectedPeer: config.nodeID.rawValue)
-            self.session = session
-            session.onEstablished = { [unowned self] in
-                logger.info("SPA session up", metadata: ["spa": "\(config.nodeID)", "address": "\(config.address)"])
-                backoff = .seconds(1)
-                requestAll()
-            }
-            session.onMessage = { [unowned self] message in receive(message) }
-            session.onClose = { [unowned self] reason in
-                self.session = nil
-                for index in services.indices { services[index].requestID = nil }
-                retry(reason)
-            }
-        } catch {
-            retry("\(error)")
-        }
-    }
-
-    private func retry(_ reason: String) {
-        guard !stopped else { return }
-        count("connect_failures")
-        logger.warning("SPA unreachable; existing grants stand until they expire",
-                       metadata: ["reason": "\(reason)", "retry_in": "\(backoff)"])
-        if let retryTimer { loop.cancel(retryTimer) }
-        retryTimer = loop.schedule(after: backoff) { [unowned self] in
-            retryTimer = nil
-            connect()
-        }
-        backoff = min(backoff * 2, .seconds(30))
     }
 
     // MARK: Requests

@@ -30,9 +30,8 @@ public final class SPADaemon {
     let tls: TLSContext
     let signer: GrantSigner
     var policy: SPAPolicy
-    var listener: Int32 = -1
-    var listenerRegistration: EventLoop.Registration?
-    var sessions: [ObjectIdentifier: TLSSession] = [:]
+    var listener: TLSListener?
+    var sessions: [ObjectIdentifier: TLSSession] { listener?.sessions ?? [:] }
     /// The newest established session of each gateway (revokes go there).
     var gatewaySessions: [NodeID: TLSSession] = [:]
     var issued: [UInt64: Issued] = [:]
@@ -97,73 +96,30 @@ public final class SPADaemon {
                 loop.stop()
             }
         }
-        listener = try TCPSocket.listen(config.listen)
-        listenerRegistration = try loop.register(listener) { [unowned self] _ in acceptAll() }
+        let listener = TLSListener(address: config.listen, tls: tls, loop: loop, logger: logger, peerKind: "gateway")
+        listener.count = { [unowned self] name in count(name) }
+        listener.onEstablished = { [unowned self] session, gateway in gatewaySessions[gateway] = session }
+        listener.onMessage = { [unowned self] message, session in receive(message, from: session) }
+        listener.onClose = { [unowned self] session, _ in
+            if let name = session.peerName, let gateway = try? NodeID(name), gatewaySessions[gateway] === session {
+                gatewaySessions.removeValue(forKey: gateway)
+            }
+        }
+        try listener.start()
+        self.listener = listener
         management = try ManagementServer(path: config.managementSocketPath, loop: loop) { [unowned self] args in command(args) }
         logger.info("started", metadata: ["node": "\(config.nodeID)", "listen": "\(config.listen)",
                                           "rules": "\(policy.rules.count)", "key": "\(config.signingKeyID)"])
         SystemdNotifier.notify("READY=1\nSTATUS=listening on \(config.listen), \(policy.rules.count) rules")
         if let interval = SystemdNotifier.watchdogInterval { watchdog(every: interval / 2) }
         try loop.run()
-        for session in sessions.values { session.close() }
-        sessions.removeAll()
+        listener.stop()
         management?.close()
-        if let listenerRegistration { loop.unregister(listenerRegistration) }
-        close(listener)
     }
 
     private func watchdog(every interval: Duration) {
         SystemdNotifier.notify("WATCHDOG=1")
         loop.schedule(after: interval) { [unowned self] in watchdog(every: interval) }
-    }
-
-    /// At most this many sessions; a handshake must finish within
-    /// `handshakeTimeout` (a peer that connects and stalls is dropped).
-    static let maxSessions = 1024
-    static let handshakeTimeout: Duration = .seconds(10)
-
-    private func acceptAll() {
-        while let fd = TCPSocket.accept(listener) {
-            guard sessions.count < Self.maxSessions else {
-                count("sessions_refused")
-                close(fd)
-                continue
-            }
-            let session: TLSSession
-            do { session = try TLSSession(fd: fd, context: tls, loop: loop) } catch {
-                count("sessions_failed")
-                continue
-            }
-            let id = ObjectIdentifier(session)
-            sessions[id] = session
-            loop.schedule(after: Self.handshakeTimeout) { [weak self, weak session] in
-                guard let self, let session, !session.established, !session.closed else { return }
-                count("handshakes_timed_out")
-                session.close()
-                sessions.removeValue(forKey: id)
-            }
-            session.onEstablished = { [unowned self, unowned session] in
-                count("sessions_established")
-                guard let name = session.peerName, let gateway = try? NodeID(name) else {
-                    logger.warning("gateway certificate without a valid node id as its common name")
-                    count("sessions_refused")
-                    session.close()
-                    sessions.removeValue(forKey: id)
-                    return
-                }
-                gatewaySessions[gateway] = session
-                logger.info("gateway connected", metadata: ["gateway": "\(gateway)"])
-            }
-            session.onMessage = { [unowned self, unowned session] message in receive(message, from: session) }
-            session.onClose = { [unowned self, unowned session] reason in
-                if !session.established { count("handshakes_failed") }
-                logger.info("session closed", metadata: ["peer": "\(session.peerName ?? "-")", "reason": "\(reason)"])
-                sessions.removeValue(forKey: id)
-                if let name = session.peerName, let gateway = try? NodeID(name), gatewaySessions[gateway] === session {
-                    gatewaySessions.removeValue(forKey: gateway)
-                }
-            }
-        }
     }
 
     // MARK: Requests

@@ -26,9 +26,8 @@ final class SchedulingCentre {
     let loop: EventLoop
     let logger: Logger
     let tls: TLSContext
-    var listener: Int32 = -1
-    var listenerRegistration: EventLoop.Registration?
-    var sessions: [ObjectIdentifier: TLSSession] = [:]
+    var listener: TLSListener?
+    var sessions: [ObjectIdentifier: TLSSession] { listener?.sessions ?? [:] }
     /// The newest established session of each node (policies go there).
     var nodeSessions: [NodeID: TLSSession] = [:]
     var reports: [NodeID: Report] = [:]
@@ -53,8 +52,6 @@ final class SchedulingCentre {
     /// already refuses a loss over 1,000,000 ppm).
     static let maxRTTMicros: UInt32 = 60_000_000
     static let maxLoadOverCapacity: UInt64 = 100
-    static let maxSessions = 1024
-    static let handshakeTimeout: Duration = .seconds(10)
 
     init(node: NodeID, settings: SchedulerSettings, loop: EventLoop, logger: Logger) throws(CryptoError) {
         self.node = node
@@ -68,8 +65,26 @@ final class SchedulingCentre {
     func count(_ name: String) { counters[name, default: 0] += 1 }
 
     func start() throws(SystemError) {
-        listener = try TCPSocket.listen(settings.listen)
-        listenerRegistration = try loop.register(listener) { [unowned self] _ in acceptAll() }
+        let listener = TLSListener(address: settings.listen, tls: tls, loop: loop, logger: logger, peerKind: "node")
+        listener.count = { [unowned self] name in count(name) }
+        listener.onEstablished = { [unowned self] session, peer in
+            nodeSessions[peer] = session
+            // A node that (re)connects gets the policies that concern it at once.
+            for issued in policies.values where issued.nodes.contains(peer) {
+                session.send(.policyInstall(issued.install))
+                count("installs_sent")
+            }
+        }
+        listener.onMessage = { [unowned self] message, session in receive(message, from: session) }
+        listener.onClose = { [unowned self] session, _ in
+            if let name = session.peerName, let peer = try? NodeID(name), nodeSessions[peer] === session {
+                // Another live session of the same node (one that was
+                // replaced by this one) takes over.
+                nodeSessions[peer] = sessions.values.first { $0.established && !$0.closed && $0.peerName == name }
+            }
+        }
+        try listener.start()
+        self.listener = listener
         logger.info("scheduling centre listening", metadata: ["listen": "\(settings.listen)"])
     }
 
@@ -78,64 +93,8 @@ final class SchedulingCentre {
         refreshTimer = nil
         if let evaluationTimer { loop.cancel(evaluationTimer) }
         evaluationTimer = nil
-        for session in sessions.values { session.close() }
-        sessions.removeAll()
+        listener?.stop()
         nodeSessions.removeAll()
-        if let listenerRegistration { loop.unregister(listenerRegistration) }
-        listenerRegistration = nil
-        if listener >= 0 { close(listener) }
-        listener = -1
-    }
-
-    private func acceptAll() {
-        while let fd = TCPSocket.accept(listener) {
-            guard sessions.count < Self.maxSessions else {
-                count("sessions_refused")
-                close(fd)
-                continue
-            }
-            let session: TLSSession
-            do { session = try TLSSession(fd: fd, context: tls, loop: loop) } catch {
-                count("sessions_failed")
-                continue
-            }
-            let id = ObjectIdentifier(session)
-            sessions[id] = session
-            loop.schedule(after: Self.handshakeTimeout) { [weak self, weak session] in
-                guard let self, let session, !session.established, !session.closed else { return }
-                count("handshakes_timed_out")
-                session.close()
-                sessions.removeValue(forKey: id)
-            }
-            session.onEstablished = { [unowned self, unowned session] in
-                count("sessions_established")
-                guard let name = session.peerName, let peer = try? NodeID(name) else {
-                    logger.warning("class-4 certificate without a valid node id as its common name")
-                    count("sessions_refused")
-                    session.close()
-                    sessions.removeValue(forKey: id)
-                    return
-                }
-                nodeSessions[peer] = session
-                logger.info("node connected", metadata: ["node": "\(peer)"])
-                // A node that (re)connects gets the policies that concern it at once.
-                for issued in policies.values where issued.nodes.contains(peer) {
-                    session.send(.policyInstall(issued.install))
-                    count("installs_sent")
-                }
-            }
-            session.onMessage = { [unowned self, unowned session] message in receive(message, from: session) }
-            session.onClose = { [unowned self, unowned session] reason in
-                if !session.established { count("handshakes_failed") }
-                logger.info("session closed", metadata: ["peer": "\(session.peerName ?? "-")", "reason": "\(reason)"])
-                sessions.removeValue(forKey: id)
-                if let name = session.peerName, let peer = try? NodeID(name), nodeSessions[peer] === session {
-                    // Another live session of the same node (one that was
-                    // replaced by this one) takes over.
-                    nodeSessions[peer] = sessions.values.first { $0.established && !$0.closed && $0.peerName == name }
-                }
-            }
-        }
     }
 
     // MARK: Telemetry
