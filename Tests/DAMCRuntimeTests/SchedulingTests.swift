@@ -175,6 +175,14 @@ struct SchedulingTests {
             #expect(harness.poll { (Self.integer(harness.request("scsc", ["show", "telemetry"])?["counters"]?[counter]) ?? 0) >= 1 },
                     "\(counter): \(String(describing: harness.request("scsc", ["show", "telemetry"])?["counters"]))")
         }
+        // Acknowledgements for a policy never issued, or naming another node.
+        for (node, counter) in [("sg1", "acks_unknown"), ("sg2", "acks_wrong_node")] {
+            let ack = PolicyAck(policyID: 12_345, version: 9, node: try NodeID(node), status: .installed)
+            let session = try Self.send(harness, certificate: "sg1", DAMCMessage.policyAck(ack).encode())
+            defer { session?.close() }
+            #expect(harness.poll { (Self.integer(harness.request("scsc", ["show", "telemetry"])?["counters"]?[counter]) ?? 0) >= 1 },
+                    "\(counter)")
+        }
         #expect(harness.request("scsc", ["show", "version"]) != nil)
 
         // The SCSC dies: a policy lives out its 4 s at each node, then the FIB rules.
