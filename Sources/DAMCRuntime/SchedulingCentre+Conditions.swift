@@ -80,7 +80,39 @@ extension SchedulingCentre {
                 serving[prefix, default: []].append(Steering.Server(gateway: from, ok: good, why: problems.joined(separator: "; ")))
             }
         }
-        return Inputs(view: view, load: load, serving: serving, threshold: settings.conditions.congestion)
+        return Inputs(view: view, load: steeringLoad(load, graph: view.graph), serving: serving,
+                      threshold: settings.conditions.congestion)
+    }
+
+    /// The loads steering decides on: a call's response comes back over the
+    /// reverse arcs, so each link counts with its busier direction; and a
+    /// link found past the threshold stays congested until it falls 10
+    /// points under it (hysteresis, so that a policy does not come and go
+    /// with every report).
+    func steeringLoad(_ reported: NetworkLoad, graph: PathGraph) -> NetworkLoad {
+        let threshold = settings.conditions.congestion
+        var load = reported
+        var seen: Set<String> = []
+        for arc in graph.arcs.indices {
+            let busier = max(reported.load[arc], reported.load[arc ^ 1])
+            load.set(arc, busier)
+            let key = "\(graph.names[graph.arcs[arc].from])>\(graph.names[graph.arcs[arc].to])"
+            seen.insert(key)
+            let utilisation = busier / graph.arcs[arc].capacity
+            if utilisation > threshold + CCDR.epsilon {
+                if congestedLinks.insert(key).inserted {
+                    logger.notice("link past the congestion threshold", metadata: ["link": "\(key)",
+                                                                                 "utilisation": "\(utilisation)"])
+                }
+            } else if utilisation < threshold - 0.1, congestedLinks.remove(key) != nil {
+                logger.notice("link back under the congestion threshold", metadata: ["link": "\(key)"])
+            }
+            if congestedLinks.contains(key) {
+                load.set(arc, max(busier, (threshold + 0.001) * graph.arcs[arc].capacity))
+            }
+        }
+        congestedLinks.formIntersection(seen)
+        return load
     }
 
     /// Runs the computation on a worker thread and applies its result on
@@ -117,15 +149,31 @@ extension SchedulingCentre {
 
     /// Issues what is newly called for, replaces what changed, withdraws
     /// what is no longer needed.
+    ///
+    /// A policy whose condition cleared is withdrawn only after it stayed
+    /// clear for `hold_s` (a hold-down, as route dampening): steering the
+    /// calls away is what clears a congested link, and withdrawing at once
+    /// would bring them straight back.
     func reconcile(_ desired: [Desired]) {
+        let now = MonotonicClock.now()
         var wanted: [String: Desired] = [:]
         for item in desired { wanted["\(item.ingress) \(item.prefix)"] = item }
         for (key, id) in automatic {
-            guard let issued = policies[id] else { automatic[key] = nil; continue }
-            if let item = wanted[key], item.path == issued.nodes { wanted[key] = nil; continue }
+            guard let issued = policies[id] else { automatic[key] = nil; clearedSince[key] = nil; continue }
+            if let item = wanted[key], item.path == issued.nodes {
+                wanted[key] = nil
+                clearedSince[key] = nil
+                continue
+            }
+            if wanted[key] == nil {
+                let since = clearedSince[key] ?? now
+                clearedSince[key] = since
+                guard now - since >= settings.conditions.holdS * 1_000_000_000 else { continue }
+                logger.notice("condition cleared; policy withdrawn", metadata: ["policy": "\(id)", "for": "\(key)"])
+            }
             _ = withdraw(id)
             automatic[key] = nil
-            if wanted[key] == nil { logger.notice("condition cleared; policy withdrawn", metadata: ["policy": "\(id)", "for": "\(key)"]) }
+            clearedSince[key] = nil
         }
         for (key, item) in wanted.sorted(by: { $0.key < $1.key }) {
             if case let .success(issued) = issue(prefix: item.prefix, path: item.path, lifetimeS: nil, reason: item.reason) {

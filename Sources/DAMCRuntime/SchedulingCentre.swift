@@ -47,6 +47,11 @@ final class SchedulingCentre {
     var automatic: [String: UInt64] = [:]
     var evaluationTimer: EventLoop.Timer?
     var evaluating = false
+    /// Links (as "from>to") found past the congestion threshold and not yet
+    /// 10 points under it.
+    var congestedLinks: Set<String> = []
+    /// When each condition policy's condition was first seen cleared.
+    var clearedSince: [String: Int64] = [:]
 
     /// Bounds on reported values (docs/scheduling.md §telemetry; the codec
     /// already refuses a loss over 1,000,000 ppm).

@@ -59,6 +59,8 @@ public struct SchedulerSettings: Sendable, Equatable {
         public var rttMs: Int64 = 500
         public var lossPPM: Int64 = 100_000
         public var congestion: Double = 0.9
+        /// How long a condition must stay clear before its policy is withdrawn.
+        public var holdS: Int64 = 30
         /// Limits for particular prefixes (longest match wins; a limit left
         /// out is the default's).
         public var prefixes: [ServiceName: Limits] = [:]
@@ -87,6 +89,7 @@ public struct SchedulerSettings: Sendable, Equatable {
             var conditions = Conditions()
             conditions.rttMs = try reader.optionalInteger("rtt_ms", in: 1...3_600_000) ?? conditions.rttMs
             conditions.lossPPM = try reader.optionalInteger("loss_ppm", in: 0...1_000_000) ?? conditions.lossPPM
+            conditions.holdS = try reader.optionalInteger("hold_s", in: 0...86_400) ?? conditions.holdS
             if let percent = try reader.optionalInteger("congestion_percent", in: 1...100) {
                 conditions.congestion = Double(percent) / 100
             }
@@ -111,6 +114,7 @@ public struct SchedulerSettings: Sendable, Equatable {
         var json: JSONValue {
             .object([
                 "rtt_ms": .int(rttMs), "loss_ppm": .int(lossPPM), "congestion_percent": .int(Int64((congestion * 100).rounded())),
+                "hold_s": .int(holdS),
                 "prefixes": .array(prefixes.keys.sorted().map { prefix in
                     var object: [String: JSONValue] = ["prefix": .string(prefix.description)]
                     if let rtt = prefixes[prefix]!.rttMs { object["rtt_ms"] = .int(rtt) }

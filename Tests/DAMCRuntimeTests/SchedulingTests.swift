@@ -15,14 +15,14 @@ struct SchedulingTests {
     static let repository = SPATests.repository
     /// sg1 reaches sg2 (which serves /B) through sr1 (cost 20) or sr2
     /// (cost 40), and sg3 (which serves /B too) through sr2 (cost 30); the
-    /// SCSC listens to sr1.
+    /// SCSC listens to sr1. The sr1-sg2 link carries only 1 Mb/s.
     static let topologyText = """
     { "name": "scheduling",
       "nodes": [ { "id": "sg1", "role": "sg" }, { "id": "sr1", "role": "sr" }, { "id": "sr2", "role": "sr" },
                  { "id": "sg2", "role": "sg", "services": [ { "prefix": "/B", "pod": "b", "endpoints": ["127.63.1.4:9204"] } ] },
                  { "id": "sg3", "role": "sg", "services": [ { "prefix": "/B", "pod": "b3", "endpoints": ["127.63.1.5:9205"] } ] },
                  { "id": "scsc", "role": "scsc" } ],
-      "links": [ { "a": "sg1", "b": "sr1", "cost": 10 }, { "a": "sr1", "b": "sg2", "cost": 10 },
+      "links": [ { "a": "sg1", "b": "sr1", "cost": 10 }, { "a": "sr1", "b": "sg2", "cost": 10, "capacity_mbps": 1 },
                  { "a": "sg1", "b": "sr2", "cost": 20 }, { "a": "sr2", "b": "sg2", "cost": 20 },
                  { "a": "sr2", "b": "sg3", "cost": 10 }, { "a": "scsc", "b": "sr1", "cost": 10 } ] }
     """
@@ -61,6 +61,7 @@ struct SchedulingTests {
             if node == "scsc" {
                 config.scheduler?.policyLifetimeS = 4
                 config.scheduler?.refreshS = 1
+                config.scheduler?.conditions.holdS = 1
             }
             config.forwarding.health.intervalMs = 200
             config.forwarding.health.timeoutMs = 200
@@ -185,6 +186,19 @@ struct SchedulingTests {
         }
         #expect(harness.request("scsc", ["show", "version"]) != nil)
 
+        // A link congests: sg2's answers (256 KiB each) fill the 1 Mb/s
+        // sr1-sg2 link. The centre steers sg1's calls around it, to sg3 over
+        // sr2, and back once the load is gone (after its 1 s hold-down).
+        let load = LoadGenerator(host: ingress, port: 18080, path: "/B/blob?size=262144")
+        load.start()
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg3"] }, "\(Self.hops(harness))")
+        let reason = harness.request("scsc", ["show", "issued"])?["policies"]?.arrayValue?.first?["reason"]?.stringValue
+        #expect(reason?.contains("over 90%") == true, "\(String(describing: reason))")
+        load.stop()
+        #expect(load.calls > 0)
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
+        #expect(harness.poll { harness.request("scsc", ["show", "issued"])?["policies"]?.arrayValue?.isEmpty == true })
+
         // The SCSC dies: a policy lives out its 4 s at each node, then the FIB rules.
         #expect(harness.request("scsc", ["policy", "install", "/B", "sg1,sr2,sg2", "4"]) != nil)
         #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg2"] }, "\(Self.hops(harness))")
@@ -224,5 +238,44 @@ struct SchedulingTests {
         loop.schedule(after: .seconds(10)) { loop.stop() }
         try loop.run()
         return session
+    }
+}
+
+/// Calls a URL over and over on a thread of its own until stopped: load
+/// for the congestion test.
+final class LoadGenerator: @unchecked Sendable {
+    let host: String
+    let port: UInt16
+    let path: String
+    private let lock = NSLock()
+    private var running = false
+    private var count = 0
+    private let done = DispatchSemaphore(value: 0)
+
+    init(host: String, port: UInt16, path: String) {
+        self.host = host
+        self.port = port
+        self.path = path
+    }
+
+    var calls: Int { lock.withLock { count } }
+
+    func start() {
+        lock.withLock { running = true }
+        Thread {
+            while self.lock.withLock({ self.running }) {
+                if let client = try? HTTPTestClient(host: self.host, port: self.port, timeoutSeconds: 30),
+                   (try? client.request("GET", self.path))?.status == 200 {
+                    self.lock.withLock { self.count += 1 }
+                }
+            }
+            self.done.signal()
+        }.start()
+    }
+
+    /// Stops and waits for the call in flight (bounded by the client's timeout).
+    func stop() {
+        lock.withLock { running = false }
+        done.wait()
     }
 }
