@@ -44,8 +44,12 @@ extension SchedulingCentre {
         }
         let id = nextPolicyID
         nextPolicyID += 1
+        // A path that ends at a gateway pins the call to it there; one that
+        // ends at a router hands the call to the FIB where it ends.
+        let view = networkView()
+        let endsAtGateway = path.last.flatMap { view.graph.node($0.rawValue) }.map { view.gateways.contains($0) } ?? false
         let install = PolicyInstall(policyID: id, version: 1, issuer: node, match: PolicyMatch(prefix: prefix),
-                                    action: PolicyAction(path: ExplicitPath(hops: path), targetGateway: path.last),
+                                    action: PolicyAction(path: ExplicitPath(hops: path), targetGateway: endsAtGateway ? path.last : nil),
                                     lifetimeSeconds: UInt32(lifetimeS ?? settings.policyLifetimeS))
         let issued = Issued(install: install, nodes: path, issuedAt: MonotonicClock.now(), reason: reason)
         policies[id] = issued
