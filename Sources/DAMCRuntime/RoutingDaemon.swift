@@ -404,6 +404,8 @@ public final class RoutingDaemon {
         if old.pods?.socket != new.pods?.socket { return "pods.socket: cannot change while running; restart instead" }
         if old.pods?.listen != new.pods?.listen { return "pods.listen: cannot change while running; restart instead" }
         if old.forwarding != new.forwarding { return "forwarding: cannot change while running; restart instead" }
+        if old.scsc != new.scsc { return "scsc: cannot change while running; restart instead" }
+        if old.scheduler != new.scheduler { return "scheduler: cannot change while running; restart instead" }
         return nil
     }
 }
