@@ -17,6 +17,9 @@ swift build -c release
 echo "== swift test -c release"
 swift test -c release
 
+echo "== lab scenarios in network namespaces (root; Tests/Lab/run-all.sh skips loudly without)"
+bash Tests/Lab/run-all.sh
+
 echo "== fuzz smoke: wire decoder, 300000 executions (Fuzz/run.sh)"
 Fuzz/run.sh 300000 -print_final_stats=1 2>&1 | grep -E '^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true
 if ls Fuzz/out/crash-* >/dev/null 2>&1; then

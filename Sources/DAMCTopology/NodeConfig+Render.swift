@@ -27,6 +27,12 @@ extension NodeConfig {
         public var scheduling = false
         public var pkiDirectory = "/etc/damc/pki"
         public var telemetryIntervalMs: Int64 = 1000
+        /// Namespace lab addressing (deploy/lab/damc-lab): link `i` (0-based,
+        /// topology order) is a /30 from 198.18.0.0/15, its first end at
+        /// `.4i+1` and its second at `.4i+2`, both on `basePort`; a node's
+        /// own listeners (ingress, scheduler) are on 127.0.0.1 inside its
+        /// namespace.
+        public var lab = false
 
         public init() {}
     }
@@ -37,6 +43,16 @@ extension NodeConfig {
         return "127.\(options.addressBlock).\(number / 256).\(number % 256)"
     }
 
+    /// The two ends of lab link `linkIndex` (0-based): a /30 in 198.18.0.0/15.
+    public static func labAddresses(linkIndex: Int) -> (a: String, b: String) {
+        let base = linkIndex * 4
+        func host(_ offset: Int) -> String {
+            let value = base + offset
+            return "198.\(18 + value >> 16).\(value >> 8 & 0xFF).\(value & 0xFF)"
+        }
+        return (host(1), host(2))
+    }
+
     /// The config of `node` in `topology`. Link ids are numbered per node
     /// in topology order from 1, exactly as the simulator numbers them, so
     /// FIBs from the simulator and from daemons compare equal.
@@ -45,7 +61,7 @@ extension NodeConfig {
         guard let index = topology.nodes.firstIndex(where: { $0.id == id }) else {
             throw ConfigError(file: file, keyPath: "nodes", reason: "no node '\(id)'")
         }
-        guard topology.links.count < Int(UInt16.max - options.basePort) else {
+        guard topology.links.count < (options.lab ? 32_768 : Int(UInt16.max - options.basePort)) else {
             throw ConfigError(file: file, keyPath: "links", reason: "too many links for base port \(options.basePort)")
         }
         let node = topology.nodes[index]
@@ -54,6 +70,7 @@ extension NodeConfig {
         config.services = node.services
         config.managementSocket = "\(options.socketDirectory)/\(id.rawValue).sock"
         func address(of nodeID: NodeID, port: UInt16) -> TransportAddress {
+            if options.lab { return try! TransportAddress(host: "127.0.0.1", port: port) }
             let position = topology.nodes.firstIndex { $0.id == nodeID }!
             return try! TransportAddress(host: loopbackAddress(nodeIndex: position, options: options), port: port)
         }
@@ -74,9 +91,18 @@ extension NodeConfig {
         var nextLinkID: UInt32 = 1
         for (linkIndex, link) in topology.links.enumerated() where link.a == id || link.b == id {
             let peer = link.a == id ? link.b : link.a
-            let port = options.basePort + UInt16(linkIndex)
-            config.links.append(Link(id: nextLinkID, name: peer.rawValue, local: address(of: id, port: port),
-                                     peer: address(of: peer, port: port), cost: link.cost,
+            let local: TransportAddress, remote: TransportAddress
+            if options.lab {
+                let ends = labAddresses(linkIndex: linkIndex)
+                let mine = link.a == id ? ends.a : ends.b, theirs = link.a == id ? ends.b : ends.a
+                local = try! TransportAddress(host: mine, port: options.basePort)
+                remote = try! TransportAddress(host: theirs, port: options.basePort)
+            } else {
+                let port = options.basePort + UInt16(linkIndex)
+                local = address(of: id, port: port)
+                remote = address(of: peer, port: port)
+            }
+            config.links.append(Link(id: nextLinkID, name: peer.rawValue, local: local, peer: remote, cost: link.cost,
                                      capacityMbps: link.capacityMbps))
             nextLinkID += 1
         }

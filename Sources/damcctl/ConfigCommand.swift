@@ -38,6 +38,9 @@ struct ConfigCommand: ParsableCommand {
         @Flag(help: "Gateways and routers report to the topology's SCSC over TLS (class 4), with files in --pki-dir.")
         var scheduling = false
 
+        @Flag(help: "Namespace lab addressing: link i is a /30 from 198.18.0.0/15 (deploy/lab/damc-lab).")
+        var lab = false
+
         @Option(name: .customLong("pki-dir"), help: "TLS files: <dir>/<node>.crt, .key and <dir>/ca.crt (a relative directory is taken from each config's own).")
         var pkiDirectory = "/etc/damc/pki"
 
@@ -52,6 +55,7 @@ struct ConfigCommand: ParsableCommand {
             options.addressBlock = addressBlock
             if fastTimers { options.timers = .fast }
             options.scheduling = scheduling
+            options.lab = lab
             options.pkiDirectory = pkiDirectory
             if let node {
                 let id: NodeID
