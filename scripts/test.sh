@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README): builds every product, runs the unit and
-# simulator tests with Swift Testing, then a short fuzzing smoke run of the
-# wire decoder. Namespace lab scenarios join here when they exist (issue 9).
+# simulator tests with Swift Testing, then the namespace lab scenarios
+# (Tests/Lab, as root; a loud skip otherwise), then a short fuzzing smoke
+# run of the wire decoder.
 #
 # Release configuration: the simulator tests run hundreds of routing
 # engines (500 nodes) and take about 30 s optimised but many minutes in a
