@@ -1,6 +1,8 @@
 """Compares a running lab with a scenario's expected.json (Tests/Lab/README.md).
 
-    python3 Tests/Lab/check.py EXPECTED.json fibs|call
+    python3 Tests/Lab/check.py EXPECTED.json fibs [KEY]|call
+
+(`fibs KEY` compares with the FIBs under KEY instead of "fibs".)
 
 Prints what differs and exits 1, or exits 0 when everything matches. The
 scenario scripts call it in a bounded poll; it never waits itself.
@@ -24,7 +26,7 @@ def ask(node, *args):
 
 problems = []
 if what == "fibs":
-    for node, wanted in sorted(expected["fibs"].items()):
+    for node, wanted in sorted(expected[sys.argv[3] if len(sys.argv) > 3 else "fibs"].items()):
         reply = ask(node, "show", "fib")
         if reply is None:
             problems.append(f"{node}: not answering")
