@@ -1,8 +1,10 @@
 """Compares a running lab with a scenario's expected.json (Tests/Lab/README.md).
 
-    python3 Tests/Lab/check.py EXPECTED.json fibs [KEY]|call
+    python3 Tests/Lab/check.py EXPECTED.json fibs [KEY]|call|avoid NODE
 
-(`fibs KEY` compares with the FIBs under KEY instead of "fibs".)
+(`fibs KEY` compares with the FIBs under KEY instead of "fibs"; `avoid NODE`
+passes when every other node of "fibs" answers and none has a next hop
+through NODE.)
 
 Prints what differs and exits 1, or exits 0 when everything matches. The
 scenario scripts call it in a bounded poll; it never waits itself.
@@ -48,6 +50,19 @@ elif what == "call":
         service = None
     if service != call["service"]:
         problems.append(f"call to {call['path']}: answered by {service!r} ({out.stdout.strip()[:200]}), expected {call['service']}")
+elif what == "avoid":
+    gone = sys.argv[3]
+    for node in sorted(expected["fibs"]):
+        if node == gone:
+            continue
+        reply = ask(node, "show", "fib")
+        if reply is None:
+            problems.append(f"{node}: not answering")
+            continue
+        through = [entry["prefix"] for entry in reply["entries"]
+                   if any(hop.startswith(gone + "@") for hop in entry["next_hops"])]
+        if through:
+            problems.append(f"{node}: {through} still go through {gone}")
 else:
     problems.append(f"unknown check {what}")
 
