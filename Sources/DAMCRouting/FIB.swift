@@ -64,29 +64,30 @@ public struct FIB: Sendable {
         table.reserveCapacity(table.count + additions)
         var byIdentity: [UnsafeRawPointer: UInt32] = [:]
         for change in changes {
-            switch change {
-            case let .add(name, hops), let .change(name, hops):
+            apply(change) { fib, hops in
                 let identity = hops.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-                let index: UInt32
                 if let identity, let known = byIdentity[identity] {
-                    setUses[Int(known)] += 1
-                    index = known
-                } else {
-                    index = intern(hops)
-                    if let identity { byIdentity[identity] = index }
+                    fib.setUses[Int(known)] += 1
+                    return known
                 }
-                if let old = table.set(index, for: name) { release(old) }
-            case let .remove(name):
-                if let old = table.remove(name) { release(old) }
+                let index = fib.intern(hops)
+                if let identity { byIdentity[identity] = index }
+                return index
             }
         }
     }
 
     /// Applies one change.
     public mutating func apply(_ change: FIBChange) {
+        apply(change) { fib, hops in fib.intern(hops) }
+    }
+
+    /// Applies one change, interning next-hop sets with `intern`.
+    private mutating func apply(_ change: FIBChange, intern: (inout FIB, [NextHop]) -> UInt32) {
         switch change {
         case let .add(name, hops), let .change(name, hops):
-            if let old = table.set(intern(hops), for: name) { release(old) }
+            let index = intern(&self, hops)
+            if let old = table.set(index, for: name) { release(old) }
         case let .remove(name):
             if let old = table.remove(name) { release(old) }
         }

@@ -20,7 +20,6 @@ extension RoutingDaemon {
                 throw SystemError("TLS", error.description, code: EINVAL)
             }
             centre.knownNodes = { [unowned self] in Set(node.lsdb.entries.keys.map(\.origin)) }
-            centre.adjacent = { [unowned self] a, b in reports(a, b) && reports(b, a) }
             centre.networkView = { [unowned self] in schedulingView() }
             try centre.start()
             schedulingCentre = centre
@@ -74,15 +73,6 @@ extension RoutingDaemon {
             return nodeFlags.contains(.noTransit) && !nodeFlags.contains(.listenOnly)
         })
         return SchedulingCentre.NetworkView(graph: graph, gateways: gateways)
-    }
-
-    /// Whether `a`'s live adjacency LSAs list `b`.
-    func reports(_ a: NodeID, _ b: NodeID) -> Bool {
-        let now = Instant(nanoseconds: MonotonicClock.now())
-        for (key, entry) in node.lsdb.entries where key.origin == a && key.type == .adjacency && !entry.isPurged(at: now) {
-            if case let .adjacency(_, adjacencies) = entry.lsa.body, adjacencies.contains(where: { $0.neighbor == b }) { return true }
-        }
-        return false
     }
 
     /// The SCSC's policy commands: `policy install PREFIX NODE,NODE,...

@@ -37,8 +37,7 @@ final class SCSCClient {
         self.node = node
         self.loop = loop
         self.logger = logger
-        tls = try TLSContext(role: .client, certificateFile: config.tls.certificateFile,
-                             privateKeyFile: config.tls.privateKeyFile, caFile: config.tls.caFile)
+        tls = try TLSContext(role: .client, files: config.tls)
         link = ReconnectingSession(address: config.address, expectedPeer: config.nodeID.rawValue, loop: loop, tls: tls)
         link.onEstablished = { [unowned self] _ in
             logger.info("SCSC session up", metadata: ["scsc": "\(config.nodeID)", "address": "\(config.address)"])

@@ -57,8 +57,7 @@ final class SPAClient {
         self.gateway = gateway
         self.loop = loop
         self.logger = logger
-        tls = try TLSContext(role: .client, certificateFile: config.tls.certificateFile,
-                             privateKeyFile: config.tls.privateKeyFile, caFile: config.tls.caFile)
+        tls = try TLSContext(role: .client, files: config.tls)
         self.services = services.map { Service(service: $0) }
         link = ReconnectingSession(address: config.address, expectedPeer: config.nodeID.rawValue, loop: loop, tls: tls)
         link.onEstablished = { [unowned self] _ in

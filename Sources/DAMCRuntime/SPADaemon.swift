@@ -52,8 +52,7 @@ public final class SPADaemon {
         self.logger = logger
         loop = try EventLoop()
         do {
-            tls = try TLSContext(role: .server, certificateFile: config.tls.certificateFile,
-                                 privateKeyFile: config.tls.privateKeyFile, caFile: config.tls.caFile)
+            tls = try TLSContext(role: .server, files: config.tls)
         } catch {
             throw SystemError("TLS", error.description, code: EINVAL)
         }
@@ -76,8 +75,7 @@ public final class SPADaemon {
             throw ConfigError(file: configPath, keyPath: "signing_key.private_key_file", reason: "\(config.signingKeyFile): \(error)")
         }
         do {
-            _ = try TLSContext(role: .server, certificateFile: config.tls.certificateFile,
-                               privateKeyFile: config.tls.privateKeyFile, caFile: config.tls.caFile)
+            _ = try TLSContext(role: .server, files: config.tls)
         } catch {
             throw ConfigError(file: configPath, keyPath: "tls", reason: error.description)
         }

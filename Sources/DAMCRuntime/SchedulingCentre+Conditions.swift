@@ -19,14 +19,6 @@ extension SchedulingCentre {
         var gateways: Set<Int>
     }
 
-    /// One policy the conditions call for.
-    struct Desired: Sendable, Equatable {
-        var ingress: NodeID
-        var prefix: ServiceName
-        var path: [NodeID]
-        var reason: String
-    }
-
     /// Everything a computation needs, copied off the loop.
     struct Inputs: Sendable {
         var view: NetworkView
@@ -124,27 +116,22 @@ extension SchedulingCentre {
         let poster = loop.poster
         let centre = UncheckedReference(self)
         let started = ForwardingThread.spawn {
-            let desired = SchedulingCentre.desired(inputs)
+            let decisions = Self.decide(inputs)
             poster.post {
                 centre.value.evaluating = false
-                centre.value.reconcile(desired)
+                centre.value.reconcile(decisions, names: inputs.view.graph.names)
             }
         }
         if !started {
             evaluating = false
-            reconcile(Self.desired(inputs))
+            reconcile(Self.decide(inputs), names: inputs.view.graph.names)
         }
     }
 
-    /// The policies the conditions call for (pure: runs off the loop).
-    static func desired(_ inputs: Inputs) -> [Desired] {
-        let graph = inputs.view.graph
-        return Steering.decide(graph: graph, load: inputs.load, ingresses: Array(inputs.view.gateways),
-                               serving: inputs.serving, threshold: inputs.threshold).compactMap { decision in
-            let names = decision.path.compactMap { try? NodeID(graph.names[$0]) }
-            guard names.count == decision.path.count, let ingress = names.first else { return nil }
-            return Desired(ingress: ingress, prefix: decision.prefix, path: names, reason: decision.reason)
-        }
+    /// The steering the conditions call for (pure: runs off the loop).
+    static func decide(_ inputs: Inputs) -> [Steering.Decision] {
+        Steering.decide(graph: inputs.view.graph, load: inputs.load, ingresses: Array(inputs.view.gateways),
+                        serving: inputs.serving, threshold: inputs.threshold)
     }
 
     /// Issues what is newly called for, replaces what changed, withdraws
@@ -154,10 +141,14 @@ extension SchedulingCentre {
     /// clear for `hold_s` (a hold-down, as route dampening): steering the
     /// calls away is what clears a congested link, and withdrawing at once
     /// would bring them straight back.
-    func reconcile(_ desired: [Desired]) {
+    func reconcile(_ decisions: [Steering.Decision], names: [String]) {
         let now = MonotonicClock.now()
-        var wanted: [String: Desired] = [:]
-        for item in desired { wanted["\(item.ingress) \(item.prefix)"] = item }
+        var wanted: [String: (prefix: ServiceName, path: [NodeID], reason: String)] = [:]
+        for decision in decisions {
+            let path = decision.path.compactMap { try? NodeID(names[$0]) }
+            guard path.count == decision.path.count, let ingress = path.first else { continue }
+            wanted["\(ingress) \(decision.prefix)"] = (decision.prefix, path, decision.reason)
+        }
         for (key, id) in automatic {
             guard let issued = policies[id] else { automatic[key] = nil; clearedSince[key] = nil; continue }
             if let item = wanted[key], item.path == issued.nodes {

@@ -21,15 +21,20 @@ extension SchedulingCentre {
         var reason: String
     }
 
-    /// Why a path cannot be used, or nil.
-    func pathProblem(_ path: [NodeID]) -> String? {
+    /// Why a path cannot be used on `view`, or nil.
+    func pathProblem(_ path: [NodeID], in view: NetworkView) -> String? {
         guard path.count >= 2 else { return "a path needs at least two nodes" }
         guard path.count <= Limits.maxPathHops else { return "a path has at most \(Limits.maxPathHops) nodes" }
         guard Set(path).count == path.count else { return "the path visits a node twice" }
-        let known = knownNodes()
-        if let unknown = path.first(where: { !known.contains($0) }) { return "\(unknown) is not in this centre's LSDB" }
-        for (a, b) in zip(path, path.dropFirst()) where !adjacent(a, b) {
-            return "\(a) and \(b) do not both report a link to each other"
+        // The graph's links are those both ends report (the two-way check).
+        let graph = view.graph
+        var indices: [Int] = []
+        for id in path {
+            guard let index = graph.node(id.rawValue) else { return "\(id) is not in this centre's LSDB" }
+            indices.append(index)
+        }
+        for (a, b) in zip(indices, indices.dropFirst()) where !graph.outgoing(a).contains(where: { graph.arcs[$0].to == b }) {
+            return "\(graph.names[a]) and \(graph.names[b]) do not both report a link to each other"
         }
         return nil
     }
@@ -38,7 +43,8 @@ extension SchedulingCentre {
     /// the path ends at a gateway, to that gateway).
     func issue(prefix: ServiceName, path: [NodeID], lifetimeS: Int64?,
                reason: String = "operator") -> Result<Issued, PolicyError> {
-        if let problem = pathProblem(path) {
+        let view = networkView()
+        if let problem = pathProblem(path, in: view) {
             count("policies_refused")
             return .failure(PolicyError(text: problem))
         }
@@ -46,7 +52,6 @@ extension SchedulingCentre {
         nextPolicyID += 1
         // A path that ends at a gateway pins the call to it there; one that
         // ends at a router hands the call to the FIB where it ends.
-        let view = networkView()
         let endsAtGateway = path.last.flatMap { view.graph.node($0.rawValue) }.map { view.gateways.contains($0) } ?? false
         let install = PolicyInstall(policyID: id, version: 1, issuer: node, match: PolicyMatch(prefix: prefix),
                                     action: PolicyAction(path: ExplicitPath(hops: path), targetGateway: endsAtGateway ? path.last : nil),

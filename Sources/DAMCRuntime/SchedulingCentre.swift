@@ -32,10 +32,9 @@ final class SchedulingCentre {
     var nodeSessions: [NodeID: TLSSession] = [:]
     var reports: [NodeID: Report] = [:]
     var counters: [String: Int] = [:]
-    /// The nodes the routing engine knows (origins in the LSDB), and
-    /// whether two of them both report a link to each other.
+    /// The nodes the routing engine knows (origins in the LSDB): checked
+    /// for every report, so cheaper than `networkView`.
     var knownNodes: () -> Set<NodeID> = { [] }
-    var adjacent: (NodeID, NodeID) -> Bool = { _, _ in false }
     /// Policies issued, by id; ids start from the wall clock so that a
     /// restarted centre never reuses one that nodes may still hold.
     var policies: [UInt64: Issued] = [:]
@@ -63,8 +62,7 @@ final class SchedulingCentre {
         self.settings = settings
         self.loop = loop
         self.logger = logger
-        tls = try TLSContext(role: .server, certificateFile: settings.tls.certificateFile,
-                             privateKeyFile: settings.tls.privateKeyFile, caFile: settings.tls.caFile)
+        tls = try TLSContext(role: .server, files: settings.tls)
     }
 
     func count(_ name: String) { counters[name, default: 0] += 1 }

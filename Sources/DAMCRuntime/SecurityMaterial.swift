@@ -72,12 +72,15 @@ public struct SecurityMaterial: Sendable {
             }
             material.podTokens[pod] = token
         }
-        if let spa = config.spa {
-            do {
-                _ = try TLSContext(role: .client, certificateFile: spa.tls.certificateFile,
-                                   privateKeyFile: spa.tls.privateKeyFile, caFile: spa.tls.caFile)
-            } catch {
-                throw ConfigError(file: file, keyPath: "spa.tls", reason: error.description)
+        // Every TLS block must load (so --check-config catches a bad file).
+        let blocks: [(String, TLSContext.Role, TLSFiles?)] = [
+            ("spa.tls", .client, config.spa?.tls), ("scsc.tls", .client, config.scsc?.tls),
+            ("scheduler.tls", .server, config.scheduler?.tls),
+        ]
+        for (keyPath, role, files) in blocks {
+            guard let files else { continue }
+            do { _ = try TLSContext(role: role, files: files) } catch {
+                throw ConfigError(file: file, keyPath: keyPath, reason: error.description)
             }
         }
         return material

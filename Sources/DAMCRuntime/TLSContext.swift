@@ -1,5 +1,6 @@
 import COpenSSL
 import DAMCSecurity
+import DAMCTopology
 
 /// TLS 1.3 with mutual authentication through the system OpenSSL (issue 6):
 /// our certificate chain and key, and the CA that must have signed the
@@ -30,6 +31,12 @@ public final class TLSContext: @unchecked Sendable {
         }
         guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else { throw CryptoError("CA file \(caFile)") }
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
+    }
+
+    /// The context for a config's `tls` block.
+    public convenience init(role: Role, files: TLSFiles) throws(CryptoError) {
+        try self.init(role: role, certificateFile: files.certificateFile, privateKeyFile: files.privateKeyFile,
+                      caFile: files.caFile)
     }
 
     deinit { SSL_CTX_free(context) }

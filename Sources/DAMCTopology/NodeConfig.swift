@@ -157,9 +157,7 @@ public struct NodeConfig: Sendable, Equatable {
     /// path and the reason; unknown keys are refused.
     public static func parse(_ data: Data, file: String) throws(ConfigError) -> NodeConfig {
         var root = try ObjectReader(JSONValue.parse(data, file: file), file: file, path: "")
-        let idText = try root.string("node_id")
-        let id: NodeID
-        do { id = try NodeID(idText) } catch { throw root.error("node_id", "\(error)") }
+        let id = try root.nodeID("node_id")
         let role = try Topology.role(&root, "role")
         var config = NodeConfig(nodeID: id, role: role)
         if let socket = try root.optionalString("management_socket") {
@@ -235,12 +233,8 @@ public struct NodeConfig: Sendable, Equatable {
         if let value = root.value("spa"), value != .null {
             var spa = try ObjectReader(value, file: file, path: root.child("spa"))
             guard role == .gateway else { throw root.error("spa", "only gateways (role sg) talk to the SPA") }
-            let addressText = try spa.string("address")
-            let address: TransportAddress
-            do { address = try TransportAddress(parsing: addressText) } catch { throw spa.error("address", error.reason) }
-            let nodeText = try spa.string("node_id")
-            let spaID: NodeID
-            do { spaID = try NodeID(nodeText) } catch { throw spa.error("node_id", "\(error)") }
+            let address = try spa.address("address")
+            let spaID = try spa.nodeID("node_id")
             var tlsReader = try ObjectReader(try spa.required("tls"), file: file, path: spa.child("tls"))
             let tls = try TLSFiles.parse(&tlsReader, directory: directory)
             try spa.finish()

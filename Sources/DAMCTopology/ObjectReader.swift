@@ -1,3 +1,5 @@
+import DAMCWire
+
 /// Reads one JSON object key by key, tracking the key path, and refuses
 /// keys nobody asked for (`finish()`), wrong types and bad values with a
 /// `ConfigError` that names file, path and reason.
@@ -37,6 +39,18 @@ public struct ObjectReader {
         let value = try required(key)
         guard case let .string(text) = value else { throw error(key, "expected a string, found \(value.typeName)") }
         return text
+    }
+
+    /// An `IP:PORT` string at `key`.
+    public mutating func address(_ key: String) throws(ConfigError) -> TransportAddress {
+        let text = try string(key)
+        do { return try TransportAddress(parsing: text) } catch { throw self.error(key, error.reason) }
+    }
+
+    /// A node id string at `key`.
+    public mutating func nodeID(_ key: String) throws(ConfigError) -> NodeID {
+        let text = try string(key)
+        do { return try NodeID(text) } catch { throw self.error(key, "\(error)") }
     }
 
     public mutating func optionalString(_ key: String) throws(ConfigError) -> String? {

@@ -20,12 +20,8 @@ public struct SCSCClientConfig: Sendable, Equatable {
 
     /// Reads `{ "address", "node_id", "tls", "telemetry_interval_ms" }`.
     static func parse(_ reader: inout ObjectReader, directory: String) throws(ConfigError) -> SCSCClientConfig {
-        let addressText = try reader.string("address")
-        let address: TransportAddress
-        do { address = try TransportAddress(parsing: addressText) } catch { throw reader.error("address", error.reason) }
-        let nodeText = try reader.string("node_id")
-        let id: NodeID
-        do { id = try NodeID(nodeText) } catch { throw reader.error("node_id", "\(error)") }
+        let address = try reader.address("address")
+        let id = try reader.nodeID("node_id")
         var tlsReader = try ObjectReader(try reader.required("tls"), file: reader.file, path: reader.child("tls"))
         let tls = try TLSFiles.parse(&tlsReader, directory: directory)
         let interval = try reader.optionalInteger("telemetry_interval_ms", in: 100...600_000) ?? 1000
@@ -133,9 +129,7 @@ public struct SchedulerSettings: Sendable, Equatable {
     }
 
     static func parse(_ reader: inout ObjectReader, directory: String) throws(ConfigError) -> SchedulerSettings {
-        let listenText = try reader.string("listen")
-        let listen: TransportAddress
-        do { listen = try TransportAddress(parsing: listenText) } catch { throw reader.error("listen", error.reason) }
+        let listen = try reader.address("listen")
         var tlsReader = try ObjectReader(try reader.required("tls"), file: reader.file, path: reader.child("tls"))
         let tls = try TLSFiles.parse(&tlsReader, directory: directory)
         let lifetime = try reader.optionalInteger("policy_lifetime_s", in: 1...86_400) ?? 30

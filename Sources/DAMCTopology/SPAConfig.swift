@@ -90,15 +90,11 @@ public struct SPAConfig: Sendable, Equatable {
         let directory = file.lastIndex(of: "/").map { String(file[..<$0]) } ?? "."
         func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : "\(directory)/\(path)" }
         var root = try ObjectReader(JSONValue.parse(data, file: file), file: file, path: "")
-        let idText = try root.string("node_id")
-        let id: NodeID
-        do { id = try NodeID(idText) } catch { throw root.error("node_id", "\(error)") }
+        let id = try root.nodeID("node_id")
         guard try Topology.role(&root, "role") == .authenticator else {
             throw root.error("role", "damc-spa needs role spa")
         }
-        let listenText = try root.string("listen")
-        let listen: TransportAddress
-        do { listen = try TransportAddress(parsing: listenText) } catch { throw root.error("listen", error.reason) }
+        let listen = try root.address("listen")
         let socket = try root.optionalString("management_socket")
         if let socket, !socket.hasPrefix("/") || socket.utf8.count >= 108 {
             throw root.error("management_socket", "'\(socket)' must be an absolute path under 108 bytes")

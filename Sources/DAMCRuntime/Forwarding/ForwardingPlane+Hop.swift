@@ -77,8 +77,10 @@ extension ForwardingPlane {
             // the rest of the way.
             var onward = header
             onward.policyID = policy
-            if policy != nil { onward.targetGateway = target }
-            if policy != nil { counters.withLock { $0.add("policy_forwarded") } }
+            if policy != nil {
+                onward.targetGateway = target
+                counters.withLock { $0.add("policy_forwarded") }
+            }
             return relay(fd, onward, link: link, next: next, pipes: pipes)
         case let .local(matched):
             var tried: [Endpoint] = []
@@ -159,15 +161,22 @@ extension ForwardingPlane {
             $0.add("relayed")
             $0.flowStarted(next.rawValue)
         }
-        defer { counters.withLock { $0.flowEnded(next.rawValue) } }
-        do {
-            let outcome = try FramedRelay.run(upstream: fd, downstream: downstream, pipes: pipes.get(),
-                                              limit: Self.maxHeaderFrame, idleTimeoutMs: settings.idleTimeoutMs)
+        // One lock at the end: the call leaves the flows, its bytes count as load.
+        var outcome: FramedRelay.Outcome?
+        defer {
             counters.withLock {
-                $0.sent(outcome.requestBytes, on: link)
-                $0.sent(outcome.responseBytes, on: pipes.inbound)
+                $0.flowEnded(next.rawValue)
+                if let outcome {
+                    $0.sent(outcome.requestBytes, on: link)
+                    $0.sent(outcome.responseBytes, on: pipes.inbound)
+                }
             }
-            let reusable = outcome.reusable
+        }
+        do {
+            let finished = try FramedRelay.run(upstream: fd, downstream: downstream, pipes: pipes.get(),
+                                               limit: Self.maxHeaderFrame, idleTimeoutMs: settings.idleTimeoutMs)
+            outcome = finished
+            let reusable = finished.reusable
             if reusable { hopPool.give("link:\(link)", downstream) } else { close(downstream) }
             return reusable
         } catch {

@@ -176,8 +176,10 @@ extension ForwardingPlane {
         }
         var reusable = false
         defer { if reusable { hopPool.give("link:\(link)", upstream) } else { close(upstream) } }
-        counters.withLock { $0.sent(UInt64(headBytes.count), on: link) }
-        counters.withLock { $0.flowStarted(next.rawValue) }
+        counters.withLock {
+            $0.sent(UInt64(headBytes.count), on: link)
+            $0.flowStarted(next.rawValue)
+        }
         defer { counters.withLock { $0.flowEnded(next.rawValue) } }
         let pipe = SplicePipe()
         if bodyPending {
