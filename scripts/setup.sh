@@ -4,7 +4,7 @@
 # not a Debian package); everything else comes from apt.
 set -euo pipefail
 
-packages=(libssl-dev libsystemd-dev pkg-config iproute2 xxd openssl python3 curl)
+packages=(libssl-dev libsystemd-dev pkg-config iproute2 xxd openssl python3 curl systemd)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): builds every product, runs the unit and
-# simulator tests with Swift Testing, then the namespace lab scenarios
+# simulator tests with Swift Testing, checks the systemd units, then the
+# namespace lab scenarios
 # (Tests/Lab, as root; a loud skip otherwise), then a short fuzzing smoke
 # run of the wire decoder.
 #
@@ -17,6 +18,9 @@ swift build -c release
 
 echo "== swift test -c release"
 swift test -c release
+
+echo "== systemd units: systemd-analyze verify and security (deploy/systemd/check-units.sh)"
+bash deploy/systemd/check-units.sh
 
 echo "== lab scenarios in network namespaces (root; Tests/Lab/run-all.sh skips loudly without)"
 bash Tests/Lab/run-all.sh
