@@ -173,6 +173,9 @@ public final class RoutingDaemon {
                 }
                 client.onAnswer = { [unowned self] in answerPodWaiters() }
                 spaClient = client
+                // The configured instances stand ready; calls reach them
+                // once the FIB holds the granted prefix.
+                syncInstances()
                 client.start()
             } else {
                 applyServices()

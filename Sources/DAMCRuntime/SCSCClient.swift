@@ -48,7 +48,7 @@ final class SCSCClient {
             if let telemetryTimer { loop.cancel(telemetryTimer) }
             telemetryTimer = nil
         }
-        link.onRetry = { [unowned self] reason, wait in
+        link.onRetry = { [logger] reason, wait in
             logger.warning("SCSC unreachable; policies live out their lifetimes, then the FIB rules",
                            metadata: ["reason": "\(reason)", "retry_in": "\(wait)"])
         }

@@ -68,7 +68,7 @@ final class SPAClient {
         link.onClose = { [unowned self] _ in
             for index in self.services.indices { self.services[index].requestID = nil }
         }
-        link.onRetry = { [unowned self] reason, wait in
+        link.onRetry = { [logger] reason, wait in
             logger.warning("SPA unreachable; existing grants stand until they expire",
                            metadata: ["reason": "\(reason)", "retry_in": "\(wait)"])
         }

@@ -27,11 +27,21 @@ extension NodeConfig {
         public var scheduling = false
         public var pkiDirectory = "/etc/damc/pki"
         public var telemetryIntervalMs: Int64 = 1000
+        /// With `authorisation`, gateways ask the topology's SPA (role spa,
+        /// listening at `spaPort`) for grants over TLS (class 3), and every
+        /// gateway, router and SCSC accepts a prefix only with a valid grant
+        /// signed by key `spa1` (public key `<pkiDirectory>/grant.key.pub`;
+        /// the SPA signs with `<pkiDirectory>/grant.key` and decides by
+        /// `spaPolicyFile`, relative to its config's directory).
+        public var authorisation = false
+        public var spaPort: UInt16 = 17400
+        public var spaPolicyFile = "spa-policy.json"
         /// Namespace lab addressing (deploy/lab/damc-lab): link `i` (0-based,
         /// topology order) is a /30 from 198.18.0.0/15, its first end at
-        /// `.4i+1` and its second at `.4i+2`, both on `basePort`; a node's
-        /// own listeners (ingress, scheduler) are on 127.0.0.1 inside its
-        /// namespace.
+        /// `.4i+1` and its second at `.4i+2`, both on `basePort`. Class 3
+        /// and 4 (SPA and SCSC sessions) run over a management network:
+        /// node `i` has `labManagementAddress(nodeIndex: i)`. A gateway's
+        /// ingress is on 127.0.0.1 inside its namespace.
         public var lab = false
 
         public init() {}
@@ -53,6 +63,30 @@ extension NodeConfig {
         return (host(1), host(2))
     }
 
+    /// Lab links take /30s from 198.18.0.0 upwards; they must stay below
+    /// the management network.
+    public static let maxLabLinks = 24_576
+
+    /// The management-network address of lab node `index` (0-based, topology
+    /// order): 198.19.128.0/17, host `index + 1`.
+    public static func labManagementAddress(nodeIndex index: Int) -> String {
+        let value = 0x8000 + index + 1
+        return "198.19.\(value >> 8).\(value & 0xFF)"
+    }
+
+    /// Where `id`'s class 3/4 listener is reached (its SPA or SCSC port).
+    static func serviceAddress(of id: NodeID, in topology: Topology, port: UInt16, options: RenderOptions) -> TransportAddress {
+        let position = topology.nodes.firstIndex { $0.id == id }!
+        let host = options.lab ? labManagementAddress(nodeIndex: position) : loopbackAddress(nodeIndex: position, options: options)
+        return try! TransportAddress(host: host, port: port)
+    }
+
+    /// The TLS files of `node` in the render's PKI directory.
+    static func tlsFiles(_ node: NodeID, options: RenderOptions) -> TLSFiles {
+        TLSFiles(certificateFile: "\(options.pkiDirectory)/\(node.rawValue).crt",
+                 privateKeyFile: "\(options.pkiDirectory)/\(node.rawValue).key", caFile: "\(options.pkiDirectory)/ca.crt")
+    }
+
     /// The config of `node` in `topology`. Link ids are numbered per node
     /// in topology order from 1, exactly as the simulator numbers them, so
     /// FIBs from the simulator and from daemons compare equal.
@@ -61,7 +95,7 @@ extension NodeConfig {
         guard let index = topology.nodes.firstIndex(where: { $0.id == id }) else {
             throw ConfigError(file: file, keyPath: "nodes", reason: "no node '\(id)'")
         }
-        guard topology.links.count < (options.lab ? 32_768 : Int(UInt16.max - options.basePort)) else {
+        guard topology.links.count < (options.lab ? maxLabLinks : Int(UInt16.max - options.basePort)) else {
             throw ConfigError(file: file, keyPath: "links", reason: "too many links for base port \(options.basePort)")
         }
         let node = topology.nodes[index]
@@ -70,23 +104,24 @@ extension NodeConfig {
         config.services = node.services
         config.managementSocket = "\(options.socketDirectory)/\(id.rawValue).sock"
         func address(of nodeID: NodeID, port: UInt16) -> TransportAddress {
-            if options.lab { return try! TransportAddress(host: "127.0.0.1", port: port) }
-            let position = topology.nodes.firstIndex { $0.id == nodeID }!
-            return try! TransportAddress(host: loopbackAddress(nodeIndex: position, options: options), port: port)
+            serviceAddress(of: nodeID, in: topology, port: port, options: options)
         }
         if node.role == .gateway, let port = options.ingressPort {
-            config.forwarding.ingress = address(of: id, port: port)
-        }
-        func tls(_ node: NodeID) -> TLSFiles {
-            TLSFiles(certificateFile: "\(options.pkiDirectory)/\(node.rawValue).crt",
-                     privateKeyFile: "\(options.pkiDirectory)/\(node.rawValue).key", caFile: "\(options.pkiDirectory)/ca.crt")
+            config.forwarding.ingress = options.lab ? try! TransportAddress(host: "127.0.0.1", port: port) : address(of: id, port: port)
         }
         if node.role == .scheduler {
-            config.scheduler = SchedulerSettings(listen: address(of: id, port: options.schedulerPort), tls: tls(id))
+            config.scheduler = SchedulerSettings(listen: address(of: id, port: options.schedulerPort), tls: tlsFiles(id, options: options))
         } else if options.scheduling, node.role == .gateway || node.role == .router,
                   let centre = topology.nodes.first(where: { $0.role == .scheduler }) {
             config.scsc = SCSCClientConfig(address: address(of: centre.id, port: options.schedulerPort), nodeID: centre.id,
-                                           tls: tls(id), telemetryIntervalMs: options.telemetryIntervalMs)
+                                           tls: tlsFiles(id, options: options), telemetryIntervalMs: options.telemetryIntervalMs)
+        }
+        if options.authorisation, let authority = topology.nodes.first(where: { $0.role == .authenticator }) {
+            config.grantKeys = [GrantKey(keyID: try! KeyID("spa1"), publicKeyFile: "\(options.pkiDirectory)/grant.key.pub")]
+            if node.role == .gateway {
+                config.spa = SPAClientConfig(address: address(of: authority.id, port: options.spaPort), nodeID: authority.id,
+                                             tls: tlsFiles(id, options: options))
+            }
         }
         var nextLinkID: UInt32 = 1
         for (linkIndex, link) in topology.links.enumerated() where link.a == id || link.b == id {
@@ -106,6 +141,25 @@ extension NodeConfig {
                                      capacityMbps: link.capacityMbps))
             nextLinkID += 1
         }
+        return config
+    }
+
+    /// The SPA's own config (docs/spa.md) for `node`, a node of role spa in
+    /// `topology`: its TLS listener on its address at `spaPort`, signing
+    /// with `<pkiDirectory>/grant.key` as key `spa1`, deciding by
+    /// `spaPolicyFile`.
+    public static func renderSPA(topology: Topology, node id: NodeID, options: RenderOptions = RenderOptions(),
+                                 file: String = "topology") throws(ConfigError) -> SPAConfig {
+        guard let node = topology.nodes.first(where: { $0.id == id }) else {
+            throw ConfigError(file: file, keyPath: "nodes", reason: "no node '\(id)'")
+        }
+        guard node.role == .authenticator else {
+            throw ConfigError(file: file, keyPath: "nodes", reason: "'\(id)' has role \(node.role), not spa")
+        }
+        var config = SPAConfig(nodeID: id, listen: serviceAddress(of: id, in: topology, port: options.spaPort, options: options),
+                               tls: tlsFiles(id, options: options), signingKeyID: try! KeyID("spa1"),
+                               signingKeyFile: "\(options.pkiDirectory)/grant.key", policyFile: options.spaPolicyFile)
+        config.managementSocket = "\(options.socketDirectory)/\(id.rawValue).sock"
         return config
     }
 }

@@ -38,6 +38,12 @@ struct ConfigCommand: ParsableCommand {
         @Flag(help: "Gateways and routers report to the topology's SCSC over TLS (class 4), with files in --pki-dir.")
         var scheduling = false
 
+        @Flag(help: "Gateways ask the topology's SPA for grants (class 3, TLS), and every node accepts only granted prefixes (key spa1, <pki-dir>/grant.key.pub).")
+        var spa = false
+
+        @Option(name: .customLong("spa-policy"), help: "The SPA's policy file (relative: to its config's directory).")
+        var spaPolicy = "spa-policy.json"
+
         @Flag(help: "Namespace lab addressing: link i is a /30 from 198.18.0.0/15 (deploy/lab/damc-lab).")
         var lab = false
 
@@ -56,31 +62,41 @@ struct ConfigCommand: ParsableCommand {
             if fastTimers { options.timers = .fast }
             options.scheduling = scheduling
             options.lab = lab
+            options.authorisation = spa
+            options.spaPolicyFile = spaPolicy
             options.pkiDirectory = pkiDirectory
             if let node {
                 let id: NodeID
                 do { id = try NodeID(node) } catch { throw ValidationError("\(node): \(error)") }
                 do {
-                    let config = try NodeConfig.render(topology: topology, node: id, options: options, file: self.topology)
+                    let text = try configText(topology, id, options)
                     if let outDirectory {
-                        try write(config, to: outDirectory)
+                        try write(text, node: id, to: outDirectory)
                     } else {
-                        print(config.jsonText(), terminator: "")
+                        print(text, terminator: "")
                     }
                 } catch let error as ConfigError { throw ValidationError("\(error)") }
                 return
             }
             guard let outDirectory else { throw ValidationError("rendering every node needs --out-dir") }
-            for node in topology.nodes {
-                try write(try NodeConfig.render(topology: topology, node: node.id, options: options, file: self.topology),
-                          to: outDirectory)
-            }
+            do {
+                for node in topology.nodes { try write(try configText(topology, node.id, options), node: node.id, to: outDirectory) }
+            } catch let error as ConfigError { throw ValidationError("\(error)") }
         }
 
-        func write(_ config: NodeConfig, to directory: String) throws {
+        /// A node's config file: the SPA's own format for role spa, the
+        /// daemons' format for every other role.
+        func configText(_ topology: Topology, _ id: NodeID, _ options: NodeConfig.RenderOptions) throws(ConfigError) -> String {
+            if topology.nodes.first(where: { $0.id == id })?.role == .authenticator {
+                return try NodeConfig.renderSPA(topology: topology, node: id, options: options, file: self.topology).jsonText()
+            }
+            return try NodeConfig.render(topology: topology, node: id, options: options, file: self.topology).jsonText()
+        }
+
+        func write(_ text: String, node: NodeID, to directory: String) throws {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let path = "\(directory)/\(config.nodeID.rawValue).json"
-            try config.jsonText().write(toFile: path, atomically: true, encoding: .utf8)
+            let path = "\(directory)/\(node.rawValue).json"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
             print(path)
         }
     }

@@ -262,6 +262,7 @@ struct ForwardingBadInputTests {
             try harness.start(node)
         }
         let service = try TestService(host: "127.\(Self.block).1.4", port: 9104, name: "b")
+        defer { withExtendedLifetime(service) {} }   // it answers until the test ends
         #expect(harness.poll { harness.request("sg2", ["show", "version"]) != nil })
         let registration = ServiceRegistration(socketPath: "\(harness.directory)/sg2.pods.sock", pod: try PodID("pod2"),
                                                prefix: try ServiceName("/B"),

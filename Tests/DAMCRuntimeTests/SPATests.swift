@@ -50,7 +50,8 @@ struct SPATests {
                 .init(prefix: try ServiceName("/shop/admin"), pod: try PodID("pod1"))]),
             .init(id: try NodeID("sr1"), role: .router),
             .init(id: try NodeID("sg2"), role: .gateway, services: [
-                .init(prefix: try ServiceName("/shop/pay"), pod: try PodID("pod2")),
+                .init(prefix: try ServiceName("/shop/pay"), pod: try PodID("pod2"),
+                      endpoints: [Endpoint(address: try IPAddress(bytes: [127, 50, 0, 101]), port: 8080)]),
                 .init(prefix: try ServiceName("/billing"), pod: try PodID("pod2"))]),
             .init(id: try NodeID("sg3"), role: .gateway, services: [.init(prefix: try ServiceName("/evil"), pod: try PodID("pod3"))]),
         ], links: [.init(a: try NodeID("sg1"), b: try NodeID("sr1")), .init(a: try NodeID("sr1"), b: try NodeID("sg2"))])
@@ -90,6 +91,10 @@ struct SPATests {
         #expect(pods("sg1")["/shop/admin"]?["reason"]?.stringValue?.contains("rules[2] denies it") == true, "\(pods("sg1"))")
         #expect(pods("sg2")["/billing"]?["reason"]?.stringValue?.contains("no rule allows it") == true, "\(pods("sg2"))")
         #expect(pods("sg1")["/shop/cart"]?["status"]?.stringValue == "granted")
+        // A configured instance stands behind its gateway with an SPA too
+        // (no pod registration needed; the lab found it missing once).
+        let configured = harness.request("sg2", ["show", "instances"])?["instances"]?.arrayValue ?? []
+        #expect(configured.compactMap { $0["endpoint"]?.stringValue } == ["127.50.0.101:8080"], "\(configured)")
         // The foreign-CA gateway never gets a session, so never a grant.
         #expect(harness.poll { (harness.request("spa", ["show", "counters"])?["counters"]?["handshakes_failed"]?.integerValue ?? 0) >= 1 })
         #expect(pods("sg3")["/evil"]?["status"]?.stringValue == "pending")
