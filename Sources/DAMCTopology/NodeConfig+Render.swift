@@ -34,6 +34,9 @@ extension NodeConfig {
         /// the SPA signs with `<pkiDirectory>/grant.key` and decides by
         /// `spaPolicyFile`, relative to its config's directory).
         public var authorisation = false
+        /// Gateways probe their instances with an HTTP GET of this path
+        /// (nil: a TCP connect, the daemons' default).
+        public var healthPath: String?
         public var spaPort: UInt16 = 17400
         public var spaPolicyFile = "spa-policy.json"
         /// Namespace lab addressing (deploy/lab/damc-lab): link `i` (0-based,
@@ -106,6 +109,7 @@ extension NodeConfig {
         func address(of nodeID: NodeID, port: UInt16) -> TransportAddress {
             serviceAddress(of: nodeID, in: topology, port: port, options: options)
         }
+        if node.role == .gateway, let path = options.healthPath { config.forwarding.health.httpPath = path }
         if node.role == .gateway, let port = options.ingressPort {
             config.forwarding.ingress = options.lab ? try! TransportAddress(host: "127.0.0.1", port: port) : address(of: id, port: port)
         }

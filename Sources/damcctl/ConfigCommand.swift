@@ -44,6 +44,9 @@ struct ConfigCommand: ParsableCommand {
         @Option(name: .customLong("spa-policy"), help: "The SPA's policy file (relative: to its config's directory).")
         var spaPolicy = "spa-policy.json"
 
+        @Option(name: .customLong("health-path"), help: "Gateways probe instances with an HTTP GET of this path (default: a TCP connect).")
+        var healthPath: String?
+
         @Flag(help: "Namespace lab addressing: link i is a /30 from 198.18.0.0/15 (deploy/lab/damc-lab).")
         var lab = false
 
@@ -64,6 +67,12 @@ struct ConfigCommand: ParsableCommand {
             options.lab = lab
             options.authorisation = spa
             options.spaPolicyFile = spaPolicy
+            if let healthPath {
+                guard healthPath.hasPrefix("/"), healthPath.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                    throw ValidationError("--health-path '\(healthPath)' must be a path starting with / and without spaces")
+                }
+                options.healthPath = healthPath
+            }
             options.pkiDirectory = pkiDirectory
             if let node {
                 let id: NodeID

@@ -89,9 +89,9 @@ struct PolicyCommand: ParsableCommand {
 
     func run() throws {
         try Remote.run(["policy"] + words, target: target, table: { reply in
-            if reply["withdrawn"] != nil { return "policy \(Tables.cell(reply["id"])) withdrawn" }
+            if reply["withdrawn"] != nil { return "policy \(Tables.cell(reply["id"])) withdrawn\n" }
             return "policy \(Tables.cell(reply["id"])) version \(Tables.cell(reply["version"])) sent to "
-                + "\(Tables.cell(reply["sent_to"])); not connected: \(Tables.cell(reply["not_connected"]))"
+                + "\(Tables.cell(reply["sent_to"])); not connected: \(Tables.cell(reply["not_connected"]))\n"
         })
     }
 }

@@ -75,7 +75,18 @@ enum Tables {
             }
             return rows.joined(separator: "\n")
         case "issued":
-            return "Policies issued by \(node)\n" + table(data["policies"], [
+            // Each node's state in a word: node:installed, node:rejected(reason), node:unreachable.
+            let policies = (data["policies"]?.arrayValue ?? []).map { policy -> JSONValue in
+                guard case var .object(members) = policy else { return policy }
+                members["nodes"] = .string((policy["nodes"]?.arrayValue ?? []).map { state in
+                    let name = state["node"]?.stringValue ?? "?"
+                    guard state["connected"] == .bool(true) else { return "\(name):unreachable" }
+                    let status = state["status"]?.stringValue ?? "-"
+                    return state["reason"]?.stringValue.map { "\(name):\(status)(\($0))" } ?? "\(name):\(status)"
+                }.joined(separator: " "))
+                return .object(members)
+            }
+            return "Policies issued by \(node)\n" + table(.array(policies), [
                 ("ID", "id"), ("VERSION", "version"), ("PREFIX", "prefix"), ("PATH", "path"), ("LIFETIME(s)", "lifetime_s"),
                 ("AGE(ms)", "age_ms"), ("NODES", "nodes")])
         case "trace":

@@ -8,9 +8,13 @@ repo=$(cd "$here/../../.." && pwd)
 lab="$repo/deploy/lab/damc-lab"
 check_log=$(mktemp /tmp/damc-lab-check.XXXXXX)
 trap '"$lab" down >/dev/null 2>&1 || true; rm -f "$check_log"' EXIT
-export DAMC_SOCKET_DIR=${DAMC_LAB_DIR:-/run/damc-lab}/run
+lab_dir=${DAMC_LAB_DIR:-/run/damc-lab}
+export DAMC_SOCKET_DIR=$lab_dir/run
 export DAMCCTL="$DAMC_BIN/damcctl"
-"$lab" up "$here/topology.json"
+# A scenario's policy.json, if it has one, is the SPA's policy.
+if [[ -f $here/policy.json ]]; then "$lab" up "$here/topology.json" "$here/policy.json"; else "$lab" up "$here/topology.json"; fi
+
+ctl() { "$DAMCCTL" "$@"; }
 
 poll() {   # ARGS...: check.py's arguments after the expected file
     for _ in $(seq 1 120); do

@@ -2,6 +2,9 @@
 """A small HTTP/1.1 service for the forwarding tests (docs/forwarding.md).
 
 GET  /healthz           200 "ok"
+GET  /admin/delay?ms=N  from now on, every request (this one excepted) is
+                        answered N ms late: a slow instance (the lab's
+                        slow-instance scenario); 0 restores
 GET  /.../blob?size=N   N bytes of a fixed pattern; X-SHA256 header has their digest
 GET  anything else      JSON {"service": NAME, "path": PATH, "method": "GET"}
 POST anything           reads the body (Content-Length or chunked) and answers
@@ -16,6 +19,7 @@ import http.server
 import json
 import sys
 import threading
+import time
 import urllib.parse
 
 PATTERN = bytes((i * 7 + (i >> 8)) & 0xFF for i in range(1 << 16))
@@ -37,9 +41,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def slow_down(self):
+        # The behaviour under test, not a wait: this instance is slow.
+        if self.server.delay_ms > 0:
+            time.sleep(self.server.delay_ms / 1000)
+
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
+        if url.path == "/admin/delay":
+            self.server.delay_ms = max(0, int(query.get("ms", ["0"])[0]))
+            self.reply(200, json.dumps({"delay_ms": self.server.delay_ms}).encode() + b"\n")
+            return
+        self.slow_down()
         if url.path == "/healthz":
             self.reply(200, b"ok\n")
             return
@@ -76,6 +90,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return True
 
     def do_POST(self):
+        self.slow_down()
         digest = hashlib.sha256()
         total = 0
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -106,6 +121,7 @@ def main():
     address, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     server = Server((address, port), Handler)
     server.name = name
+    server.delay_ms = 0
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print("ready", flush=True)
     sys.stdin.read()
