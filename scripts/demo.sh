@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The run command (README): sets up, builds and shows DAMC working.
-# First the Figure 2 mesh of draft-li-icnrg-damc as real daemons on
-# loopback (4 damc-sg, 3 damc-sr; scripts/mesh.sh) with damcctl tables of
-# one router; then the wire layer (golden vectors, names) and the same mesh
+# First the Figure 2 mesh of draft-li-icnrg-damc as real daemons: as root,
+# in network namespaces with its SPA and SCSC (scripts/lab-demo.sh); else
+# on loopback (4 damc-sg, 3 damc-sr; scripts/mesh.sh) with damcctl tables
+# of one router; then the wire layer (golden vectors, names) and the same mesh
 # in the simulator with a link failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,13 @@ swift build -c release >/dev/null
 ctl=.build/release/damcctl
 sim=.build/release/damc-sim
 
-bash scripts/mesh.sh examples/figure2.json --node sr1
+if [[ $(id -u) == 0 ]] && ip netns add damc-probe 2>/dev/null; then
+    ip netns del damc-probe
+    bash scripts/lab-demo.sh
+else
+    echo "== not root (or no network namespaces): the Figure 2 mesh on loopback instead of in namespaces"
+    bash scripts/mesh.sh examples/figure2.json --node sr1
+fi
 echo
 
 echo "== damcctl --help"
