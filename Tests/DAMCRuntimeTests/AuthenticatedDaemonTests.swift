@@ -88,12 +88,13 @@ struct AuthenticatedDaemonTests {
 
         // A replayed hello: dropped and counted, the adjacency stays.
         let replays = counters()?["routing"]?["auth_replays"]?.integerValue ?? 0
-        // Sent again on every check: UDP may drop a copy, and a replay is
-        // a replay however often it comes; none may ever be accepted.
-        let old = Array(sentHellos.prefix(3))
-        #expect(old.count == 3)
+        // The first hello, three times on every check: UDP may drop a copy,
+        // and a replay is a replay however often it comes (how many hellos
+        // the test's neighbour sent depends on how fast the machine is).
+        let old = sentHellos.first ?? []
+        #expect(!old.isEmpty)
         #expect(harness.poll {
-            for bytes in old { peer.send(bytes, to: daemon) }
+            for _ in 0..<3 { peer.send(old, to: daemon) }
             step()
             return (counters()?["routing"]?["auth_replays"]?.integerValue ?? 0) >= replays + 3
         }, "counters: \(counters()?.text() ?? "no answer")")

@@ -32,7 +32,10 @@ public final class ForwardingPlane: Sendable {
     let counters = PlaneLock(ForwardingCounters())
     private let listeners = PlaneLock<[Int32]>([])
     private let active = Atomic<Int>(0)
-    private let workers = WorkerPool()
+    let workers = WorkerPool()
+    /// The ingress's event loops (empty on routers, or if none could start).
+    private let reactors = PlaneLock<[IngressReactor]>([])
+    private let nextReactor = Atomic<Int>(0)
     /// Idle connections to neighbours, by link (reused by the next call).
     let hopPool: ConnectionPool
     /// Idle keep-alive connections to instances, by endpoint.
@@ -117,8 +120,23 @@ public final class ForwardingPlane: Sendable {
         signal(SIGPIPE, SIG_IGN)
         try setNeighbors(links)
         for link in links { try listen(on: link.local, kind: .link(link.id)) }
+        if settings.ingress != nil { startReactors() }
         if let ingress = settings.ingress { try listen(on: ingress, kind: .ingress) }
         if role == .gateway { startProber() }
+    }
+
+    /// One ingress event loop per processor (at most four). If none can
+    /// start, pod connections are served by workers as before.
+    private func startReactors() {
+        let count = min(4, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        var started: [IngressReactor] = []
+        for _ in 0..<count {
+            guard let reactor = try? IngressReactor(plane: self) else { break }
+            guard ForwardingThread.spawn({ reactor.run() }) else { break }
+            started.append(reactor)
+        }
+        if started.isEmpty { logger.warning("no ingress event loop could start; pod connections are served by worker threads") }
+        reactors.withLock { $0 = started }
     }
 
     /// Opens a listener for a link added by a reload.
@@ -162,6 +180,10 @@ public final class ForwardingPlane: Sendable {
                 close(fd)
                 continue
             }
+            if case .ingress = kind, let reactor = reactors.withLock({ $0.isEmpty ? nil : $0[nextReactor.wrappingAdd(1, ordering: .relaxed).oldValue % $0.count] }) {
+                reactor.adopt(fd, first: true)
+                continue
+            }
             let spawned = workers.run { [self] in
                 defer { release() }
                 switch kind {
@@ -187,7 +209,7 @@ public final class ForwardingPlane: Sendable {
         return true
     }
 
-    private func release() { active.wrappingSubtract(1, ordering: .relaxed) }
+    func release() { active.wrappingSubtract(1, ordering: .relaxed) }
 
     private func refuseOverloaded(_ fd: Int32, kind: ListenerKind) {
         let text = "\(node) carries \(settings.maxCalls) calls already"
