@@ -30,36 +30,39 @@ extension ForwardingPlane {
         defer { close(fd) }
         let pipes = Pipes(inbound: link)
         var first = true
-        while !isStopping {
-            let header: ForwardHeader
-            do {
-                let message = try HopFrames.readMessage(fd, limit: Self.maxHeaderFrame,
-                                                        timeoutMs: first ? settings.headerTimeoutMs : settings.idleTimeoutMs)
-                guard case let .forwardHeader(received) = message else {
-                    throw WireError.invalidValue(what: "message", reason: "\(message.messageType) where a ForwardHeader belongs")
-                }
-                header = received
-            } catch let error as ForwardingIOError {
-                if first { counters.withLock { $0.add(error == .timeout ? "hop_header_timeouts" : "hop_header_closed") } }
-                return
-            } catch {
-                counters.withLock { $0.add("hop_malformed_headers") }
-                logger.debug("malformed forwarding header", metadata: ["error": "\(error)"])
-                refuse(fd, .malformed, "malformed forwarding header: \(error)")
-                return
+        while !isStopping, serveHopCall(fd, pipes: pipes, first: first) { first = false }
+    }
+
+    /// Reads the next call on a neighbour's connection and carries it;
+    /// whether the connection may carry another.
+    func serveHopCall(_ fd: Int32, pipes: Pipes, first: Bool) -> Bool {
+        let header: ForwardHeader
+        do {
+            let message = try HopFrames.readMessage(fd, limit: Self.maxHeaderFrame,
+                                                    timeoutMs: first ? settings.headerTimeoutMs : settings.idleTimeoutMs)
+            guard case let .forwardHeader(received) = message else {
+                throw WireError.invalidValue(what: "message", reason: "\(message.messageType) where a ForwardHeader belongs")
             }
-            first = false
-            counters.withLock { $0.add("hop_calls") }
-            if header.applicationProtocol == .trace {
-                serveTrace(fd, header)
-                return
-            }
-            guard header.applicationProtocol == .http1 else {
-                refuse(fd, .malformed, "\(node) does not carry \(header.applicationProtocol) calls yet")
-                return
-            }
-            guard carry(fd, header, pipes: pipes) else { return }
+            header = received
+        } catch let error as ForwardingIOError {
+            if first { counters.withLock { $0.add(error == .timeout ? "hop_header_timeouts" : "hop_header_closed") } }
+            return false
+        } catch {
+            counters.withLock { $0.add("hop_malformed_headers") }
+            logger.debug("malformed forwarding header", metadata: ["error": "\(error)"])
+            refuse(fd, .malformed, "malformed forwarding header: \(error)")
+            return false
         }
+        counters.withLock { $0.add("hop_calls") }
+        if header.applicationProtocol == .trace {
+            serveTrace(fd, header)
+            return false
+        }
+        guard header.applicationProtocol == .http1 else {
+            refuse(fd, .malformed, "\(node) does not carry \(header.applicationProtocol) calls yet")
+            return false
+        }
+        return carry(fd, header, pipes: pipes)
     }
 
     /// One call on a neighbour's connection; whether the connection may

@@ -33,8 +33,8 @@ public final class ForwardingPlane: Sendable {
     private let listeners = PlaneLock<[Int32]>([])
     private let active = Atomic<Int>(0)
     let workers = WorkerPool()
-    /// The ingress's event loops (empty on routers, or if none could start).
-    private let reactors = PlaneLock<[IngressReactor]>([])
+    /// The event loops (empty if none could start: workers serve every connection).
+    private let reactors = PlaneLock<[ForwardingReactor]>([])
     private let nextReactor = Atomic<Int>(0)
     /// Idle connections to neighbours, by link (reused by the next call).
     let hopPool: ConnectionPool
@@ -120,22 +120,22 @@ public final class ForwardingPlane: Sendable {
         signal(SIGPIPE, SIG_IGN)
         try setNeighbors(links)
         for link in links { try listen(on: link.local, kind: .link(link.id)) }
-        if settings.ingress != nil { startReactors() }
+        startReactors()
         if let ingress = settings.ingress { try listen(on: ingress, kind: .ingress) }
         if role == .gateway { startProber() }
     }
 
-    /// One ingress event loop per processor (at most four). If none can
-    /// start, pod connections are served by workers as before.
+    /// One forwarding event loop per processor (at most four). If none can
+    /// start, every connection is served by workers.
     private func startReactors() {
         let count = min(4, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
-        var started: [IngressReactor] = []
+        var started: [ForwardingReactor] = []
         for _ in 0..<count {
-            guard let reactor = try? IngressReactor(plane: self) else { break }
+            guard let reactor = try? ForwardingReactor(plane: self) else { break }
             guard ForwardingThread.spawn({ reactor.run() }) else { break }
             started.append(reactor)
         }
-        if started.isEmpty { logger.warning("no ingress event loop could start; pod connections are served by worker threads") }
+        if started.isEmpty { logger.warning("no forwarding event loop could start; connections are served by worker threads") }
         reactors.withLock { $0 = started }
     }
 
@@ -180,8 +180,11 @@ public final class ForwardingPlane: Sendable {
                 close(fd)
                 continue
             }
-            if case .ingress = kind, let reactor = reactors.withLock({ $0.isEmpty ? nil : $0[nextReactor.wrappingAdd(1, ordering: .relaxed).oldValue % $0.count] }) {
-                reactor.adopt(fd, first: true)
+            if let reactor = reactors.withLock({ $0.isEmpty ? nil : $0[nextReactor.wrappingAdd(1, ordering: .relaxed).oldValue % $0.count] }) {
+                switch kind {
+                case .ingress: reactor.adopt(.pod(fd: fd, buffer: [], first: true))
+                case let .link(link): reactor.adopt(.neighbor(fd: fd, link: link, first: true, pipes: nil))
+                }
                 continue
             }
             let spawned = workers.run { [self] in

@@ -1,0 +1,401 @@
+import CLinuxEvents
+import DAMCForwarding
+import DAMCRouting
+import DAMCWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Connections from neighbours on the forwarding plane's event loops
+/// (draft-li-icnrg-damc §7.2; docs/forwarding.md §hops, §egress, §threads).
+/// Between calls the loop waits for the next forwarding header. It looks
+/// at the waiting bytes without taking them (MSG_PEEK); a call it can
+/// carry alone (for a local instance, no request body, the whole request
+/// head and END already there, an idle keep-alive connection to the chosen
+/// instance) is taken and run here: reply `connected`, the head to the
+/// instance, its response back in DATA frames and END (docs/wire.md §5.8).
+/// Any other call (a relay, a trace, a body, a refusal, a new instance
+/// connection, anything malformed) is left unread and handed to a worker
+/// running the blocking code (`ForwardingPlane.serveHopCall`), which reads
+/// it from the start and gives the connection back afterwards.
+extension ForwardingReactor {
+    /// A neighbour's connection arrives on this loop.
+    func adoptNeighbor(_ fd: Int32, link: LinkID, first: Bool, pipes: ForwardingPlane.Pipes?) {
+        let connection = NeighborConnection(id: makeID(), fd: fd, pipes: pipes ?? ForwardingPlane.Pipes(inbound: link))
+        connection.first = first
+        connection.deadline = MonotonicClock.now()
+            + (first ? plane.settings.headerTimeoutMs : plane.settings.idleTimeoutMs) * 1_000_000
+        neighbors[connection.id] = connection
+        guard register(fd, connection.id << 2 | Tag.neighbor, UInt32(EPOLLIN.rawValue)) else { return dropNeighbor(connection) }
+    }
+
+    func neighborEvent(_ connection: NeighborConnection, _ mask: UInt32) {
+        if connection.hasOutput, mask & (UInt32(EPOLLOUT.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 {
+            guard flushNeighbor(connection) else { return }
+        }
+        if connection.call != nil {
+            // The ingress gave up on the call (or the link broke).
+            if mask & (UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 {
+                plane.counters.withLock { $0.add("egress_errors") }
+                dropNeighbor(connection)
+            }
+            return
+        }
+        guard !connection.hasOutput else { return }
+        if mask & (UInt32(EPOLLIN.rawValue) | UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 { nextCall(connection) }
+    }
+
+    /// Looks at the next call waiting on the connection and runs it here or
+    /// on a worker.
+    func nextCall(_ connection: NeighborConnection) {
+        let limit = ForwardingPlane.maxHeaderFrame + plane.settings.maxHeadBytes + 8
+        var peeked: [UInt8] = []
+        let status = withUnsafeTemporaryAllocation(byteCount: limit, alignment: 16) { scratch -> Int in
+            let count = recv(connection.fd, scratch.baseAddress, limit, Int32(MSG_PEEK | MSG_DONTWAIT))
+            if count > 0 { peeked.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count])) }
+            return count < 0 ? -Int(errno) : count
+        }
+        if status == 0 || (status < 0 && -status != EAGAIN && -status != EWOULDBLOCK && -status != EINTR) {
+            if connection.first { plane.counters.withLock { $0.add("hop_header_closed") } }
+            return dropNeighbor(connection)
+        }
+        guard status > 0 else { return }
+        let call: EgressCall
+        switch takeLocalCall(connection, peeked) {
+        case .notHere: return escalateNeighbor(connection)
+        case .failed: return dropNeighbor(connection)
+        case let .started(started): call = started
+        }
+        connection.call = call
+        connection.first = false
+        connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+        updateNeighborInterest(connection)
+    }
+
+    enum LocalCall {
+        /// Left on the socket for a worker.
+        case notHere
+        case started(EgressCall)
+        /// Taken, but the instance connection failed: the call is lost and
+        /// the neighbour's connection closes (as the blocking path does).
+        case failed
+    }
+
+    /// The call at the front of `peeked`, taken off the socket and started,
+    /// if this loop can carry it alone.
+    private func takeLocalCall(_ connection: NeighborConnection, _ peeked: [UInt8]) -> LocalCall {
+        // ForwardHeader, DATA(request head), END, all there.
+        guard let headerLength = try? DAMCMessage.frameLength(of: Array(peeked.prefix(16))),
+              headerLength <= ForwardingPlane.maxHeaderFrame, peeked.count >= headerLength + 4,
+              case let .forwardHeader(header)? = try? DAMCMessage.decode(Array(peeked[0..<headerLength])),
+              header.applicationProtocol == .http1 else { return .notHere }
+        let headLength = Self.frameLength(peeked, at: headerLength)
+        let total = headerLength + 4 + headLength + 4
+        guard headLength > 0, peeked.count >= total, Self.frameLength(peeked, at: headerLength + 4 + headLength) == 0 else {
+            return .notHere
+        }
+        let headBytes = peeked[(headerLength + 4)..<(headerLength + 4 + headLength)]
+        guard let request = try? plane.parser.parse(Array(headBytes), kind: .request), request.byteCount == headLength,
+              request.framing == .none else { return .notHere }
+        let now = ForwardingPlane.nowNanoseconds()
+        guard case let .local(prefix) = plane.currentTable.decide(name: header.name, target: header.targetGateway,
+                                                                  hopLimit: header.hopLimit, flowID: header.flowID,
+                                                                  policy: header.policyID, now: now) else { return .notHere }
+        guard let endpoint = plane.pool.withLock({ $0.choose(for: prefix, random: (FlowID.next(), FlowID.next())) }) else {
+            return .notHere
+        }
+        guard let instance = plane.instancePool.take(endpoint.description) else {
+            plane.finishInstance(-1, endpoint, prefix, failed: nil)   // (only releases the choice)
+            return .notHere
+        }
+        // Taken: the bytes come off the socket now.
+        var taken: [UInt8] = []
+        while taken.count < total {
+            guard case .bytes = receive(connection.fd, into: &taken, max: total - taken.count) else {
+                plane.finishInstance(instance, endpoint, prefix, failed: nil, keep: false)
+                return .failed   // cannot happen (the bytes were there)
+            }
+        }
+        let outgoing = HopLimitField.apply(to: headBytes, remaining: header.hopLimit)
+        let call = EgressCall(id: makeID(), instance: instance, endpoint: endpoint, prefix: prefix, request: request)
+        plane.counters.withLock {
+            $0.add("hop_calls")
+            $0.add("instance_reuses")
+            $0.add("egress_request_bytes", outgoing.count)
+            $0.flowStarted("local")
+        }
+        sendNeighbor(connection, ForwardReply(status: .connected, node: plane.node).encode())
+        guard (try? ForwardingIO.write(instance, outgoing, timeoutMs: plane.settings.idleTimeoutMs)) != nil,
+              register(instance, call.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue)) else {
+            // A kept connection the instance had closed: passive evidence.
+            call.failure = "send: connection closed"
+            plane.counters.withLock { $0.add("egress_errors") }
+            endCall(connection, call, moved: 0, errored: true)
+            return .failed
+        }
+        instanceOwners[call.id] = connection
+        return .started(call)
+    }
+
+    /// The 4-byte big-endian length at `offset`, or -1 when not all there.
+    static func frameLength(_ bytes: [UInt8], at offset: Int) -> Int {
+        guard bytes.count >= offset + 4 else { return -1 }
+        return Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+    }
+
+    /// Runs the waiting call on a worker (nothing of it was read here).
+    func escalateNeighbor(_ connection: NeighborConnection) {
+        unregister(connection.fd)
+        neighbors[connection.id] = nil
+        let fd = connection.fd, pipes = connection.pipes, first = connection.first
+        let plane = self.plane
+        let reactor = self
+        let spawned = plane.workers.run {
+            if plane.serveHopCall(fd, pipes: pipes, first: first) && !plane.isStopping {
+                reactor.adopt(.neighbor(fd: fd, link: pipes.inbound, first: false, pipes: pipes))
+            } else {
+                close(fd)
+                plane.release()
+            }
+        }
+        if !spawned {
+            close(fd)
+            plane.release()
+        }
+    }
+
+    // MARK: The instance's response
+
+    func instanceEvent(_ connection: NeighborConnection, _ mask: UInt32) {
+        guard let call = connection.call else { return }
+        while !connection.hasOutput {
+            switch receive(call.instance, into: &call.buffer, max: 65_536) {
+            case .bytes:
+                connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+                guard respond(connection, call), connection.call === call else { return }
+            case .wouldBlock:
+                return
+            case .closed:
+                call.failure = call.response == nil ? "no response: closed" : nil
+                plane.counters.withLock { $0.add("egress_errors") }
+                endCall(connection, call, moved: call.moved, errored: true)
+                return dropNeighbor(connection)
+            }
+        }
+        // The neighbour is slow: stop reading the instance until it catches up.
+        call.paused = true
+        modify(call.instance, call.id << 2 | Tag.instance, 0)
+    }
+
+    /// Frames what the instance sent; false when the call or the connection ended.
+    private func respond(_ connection: NeighborConnection, _ call: EgressCall) -> Bool {
+        while call.response == nil {
+            let parsed: HTTPHead?
+            do throws(HTTPError) {
+                parsed = try plane.parser.parse(call.buffer, kind: .response(requestMethod: call.request.method))
+            } catch {
+                plane.counters.withLock { $0.add("egress_errors") }
+                endCall(connection, call, moved: 0, errored: true)
+                dropNeighbor(connection)
+                return false
+            }
+            guard let head = parsed else { return true }
+            if (100..<200).contains(head.status) && head.status != 101 {
+                sendNeighbor(connection, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount])
+                call.buffer.removeFirst(head.byteCount)
+                continue
+            }
+            call.response = head
+            switch head.framing {
+            case .none:
+                sendNeighbor(connection, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount] + HopFrames.header(0))
+                call.buffer.removeFirst(head.byteCount)
+                endCall(connection, call, moved: 0, errored: false)
+                return false
+            case let .length(total):
+                var out = HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount]
+                call.buffer.removeFirst(head.byteCount)
+                let now = UInt64(min(UInt64(call.buffer.count), total))
+                if now > 0 { out += HopFrames.header(UInt32(now)) + call.buffer[0..<Int(now)] }
+                call.buffer.removeFirst(Int(now))
+                call.moved = now
+                call.remaining = total - now
+                if call.remaining == 0 {
+                    out += HopFrames.header(0)
+                    sendNeighbor(connection, out)
+                    endCall(connection, call, moved: call.moved, errored: false)
+                    return false
+                }
+                sendNeighbor(connection, out)
+            default:
+                // Chunked, until close, or an upgrade: a worker moves the rest.
+                sendNeighbor(connection, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount])
+                call.buffer.removeFirst(head.byteCount)
+                escalateBody(connection, call, head)
+                return false
+            }
+        }
+        // The body of a known length, as it comes.
+        guard !call.buffer.isEmpty else { return true }
+        let take = Int(min(UInt64(call.buffer.count), call.remaining))
+        sendNeighbor(connection, HopFrames.header(UInt32(take)) + call.buffer[0..<take])
+        call.buffer.removeFirst(take)
+        call.moved += UInt64(take)
+        call.remaining -= UInt64(take)
+        if call.remaining == 0 {
+            sendNeighbor(connection, HopFrames.header(0))
+            endCall(connection, call, moved: call.moved, errored: false)
+            return false
+        }
+        return neighbors[connection.id] != nil
+    }
+
+    /// A response body framed otherwise than by a length: a worker moves it
+    /// with the blocking code, then gives the connection back.
+    private func escalateBody(_ connection: NeighborConnection, _ call: EgressCall, _ head: HTTPHead) {
+        unregister(call.instance)
+        instanceOwners[call.id] = nil
+        unregister(connection.fd)
+        neighbors[connection.id] = nil
+        connection.call = nil
+        let pending = Array(connection.output[connection.outputOffset...])
+        var buffer = call.buffer
+        let fd = connection.fd, pipes = connection.pipes
+        let plane = self.plane
+        let reactor = self
+        let spawned = plane.workers.run {
+            var failure: String?
+            var moved: UInt64 = 0
+            var fine = false
+            do {
+                try ForwardingIO.write(fd, pending, timeoutMs: plane.settings.idleTimeoutMs)
+                moved = try plane.moveBody(head.status == 101 ? .untilClose : head.framing, from: call.instance, to: fd,
+                                           buffer: &buffer, framed: true, pipe: pipes.get().1)
+                try HopFrames.writeEnd(fd, timeoutMs: plane.settings.idleTimeoutMs)
+                fine = true
+            } catch {
+                if case let .io(io)? = error as? ForwardingPlane.BodyError, io.isRefusedOrReset { failure = "response: \(io)" }
+                plane.counters.withLock { $0.add("egress_errors") }
+            }
+            let keep = fine && call.request.keepAlive && head.keepAlive && head.framing != .untilClose && head.status != 101
+                && buffer.isEmpty
+            plane.counters.withLock {
+                $0.add("egress_response_bytes", Int(moved))
+                if fine { $0.add("egress_responses") }
+                $0.sent(moved, on: pipes.inbound)
+                $0.flowEnded("local")
+            }
+            plane.finishInstance(call.instance, call.endpoint, call.prefix, failed: failure, keep: keep)
+            if fine && !plane.isStopping {
+                reactor.adopt(.neighbor(fd: fd, link: pipes.inbound, first: false, pipes: pipes))
+            } else {
+                close(fd)
+                plane.release()
+            }
+        }
+        if !spawned {
+            plane.counters.withLock { $0.flowEnded("local") }
+            plane.finishInstance(call.instance, call.endpoint, call.prefix, failed: nil, keep: false)
+            close(fd)
+            plane.release()
+        }
+    }
+
+    /// The call is over: the instance connection is kept or closed (and
+    /// the instance ejected on passive evidence), the counters move.
+    func endCall(_ connection: NeighborConnection, _ call: EgressCall, moved: UInt64, errored: Bool) {
+        if instanceOwners.removeValue(forKey: call.id) != nil { unregister(call.instance) }
+        let keep = !errored && call.request.keepAlive && (call.response?.keepAlive ?? false)
+            && call.response?.framing != .untilClose && call.buffer.isEmpty
+        plane.counters.withLock {
+            if !errored {
+                $0.add("egress_response_bytes", Int(moved))
+                $0.add("egress_responses")
+            }
+            $0.sent(moved, on: connection.pipes.inbound)
+            $0.flowEnded("local")
+        }
+        plane.finishInstance(call.instance, call.endpoint, call.prefix, failed: call.failure, keep: keep)
+        connection.call = nil
+        connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+        if neighbors[connection.id] != nil { updateNeighborInterest(connection) }
+    }
+
+    // MARK: Output to the neighbour
+
+    func updateNeighborInterest(_ connection: NeighborConnection) {
+        var events: UInt32 = 0
+        if connection.hasOutput { events |= UInt32(EPOLLOUT.rawValue) }
+        if connection.call == nil && !connection.hasOutput { events |= UInt32(EPOLLIN.rawValue) }
+        guard events != connection.interest else { return }
+        connection.interest = events
+        modify(connection.fd, connection.id << 2 | Tag.neighbor, events)
+    }
+
+    func sendNeighbor(_ connection: NeighborConnection, _ bytes: [UInt8]) {
+        guard !bytes.isEmpty, neighbors[connection.id] != nil else { return }
+        if connection.hasOutput {
+            connection.output.append(contentsOf: bytes)
+            return
+        }
+        guard let sent = bytes.withUnsafeBytes({ transmit(connection.fd, $0) }) else {
+            if let call = connection.call {
+                plane.counters.withLock { $0.add("egress_errors") }
+                endCall(connection, call, moved: call.moved, errored: true)
+            }
+            return dropNeighbor(connection)
+        }
+        guard sent < bytes.count else { return }
+        connection.output = Array(bytes[sent...])
+        connection.outputOffset = 0
+        updateNeighborInterest(connection)
+    }
+
+    /// Writes pending output; false when the connection was dropped.
+    func flushNeighbor(_ connection: NeighborConnection) -> Bool {
+        while connection.hasOutput {
+            guard let sent = connection.output.withUnsafeBytes({ transmit(connection.fd, UnsafeRawBufferPointer(rebasing: $0[connection.outputOffset...])) }) else {
+                if let call = connection.call {
+                    plane.counters.withLock { $0.add("egress_errors") }
+                    endCall(connection, call, moved: call.moved, errored: true)
+                }
+                dropNeighbor(connection)
+                return false
+            }
+            if sent == 0 { return true }
+            connection.outputOffset += sent
+        }
+        connection.output = []
+        connection.outputOffset = 0
+        updateNeighborInterest(connection)
+        if let call = connection.call, call.paused {
+            call.paused = false
+            modify(call.instance, call.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue))
+            if respond(connection, call), connection.call === call { instanceEvent(connection, UInt32(EPOLLIN.rawValue)) }
+        }
+        return neighbors[connection.id] != nil
+    }
+
+    // MARK: Timeouts and teardown
+
+    func sweepEgress(_ now: Int64) {
+        let stopping = plane.isStopping
+        for connection in Array(neighbors.values) where connection.deadline <= now || (stopping && connection.call == nil) {
+            if let call = connection.call {
+                plane.counters.withLock { $0.add("egress_errors") }
+                endCall(connection, call, moved: call.moved, errored: true)
+            } else if connection.first {
+                plane.counters.withLock { $0.add("hop_header_timeouts") }
+            }
+            dropNeighbor(connection)
+        }
+    }
+
+    func dropNeighbor(_ connection: NeighborConnection) {
+        if let call = connection.call { endCall(connection, call, moved: call.moved, errored: true) }
+        guard neighbors.removeValue(forKey: connection.id) != nil else { return }
+        unregister(connection.fd)
+        close(connection.fd)
+        plane.release()
+    }
+}

@@ -1,0 +1,194 @@
+import CLinuxEvents
+import DAMCForwarding
+import DAMCRouting
+import DAMCWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An event loop of the forwarding plane (docs/forwarding.md §threads): a
+/// thread with its own epoll set serving pod-facing connections
+/// (`+Ingress`) and connections from neighbours (`+Egress`). The common
+/// calls (a request without a body, to a neighbour over an idle hop
+/// connection, or to a local instance over an idle keep-alive connection)
+/// run on the loop from the request head to the end of the response, as
+/// state machines over the same framing as the blocking path, so that a
+/// busy loop serves many calls per wake-up instead of waking one thread
+/// per call per step. Everything else (a request body, a relay, a trace,
+/// no idle connection yet, one found dead) is handed, for that one call,
+/// to a worker running the blocking code, which gives the connection back
+/// afterwards.
+///
+/// The loop's state is its own thread's only; other threads reach it
+/// through `adopt`, which queues a connection and wakes the loop.
+final class ForwardingReactor: @unchecked Sendable {
+    /// The low two bits of a registration's epoll data say what it is.
+    enum Tag {
+        static let pod: UInt64 = 0
+        static let lease: UInt64 = 1
+        static let neighbor: UInt64 = 2
+        static let instance: UInt64 = 3
+    }
+
+    /// A connection handed to the loop.
+    enum Arrival {
+        /// From a pod: new (`first`: its first request must start within the
+        /// header timeout) or given back by a worker with the bytes it had
+        /// read beyond its call.
+        case pod(fd: Int32, buffer: [UInt8], first: Bool)
+        /// From the neighbour on `link`.
+        case neighbor(fd: Int32, link: LinkID, first: Bool, pipes: ForwardingPlane.Pipes?)
+    }
+
+    unowned let plane: ForwardingPlane
+    let epoll: Int32
+    private let wake: Int32
+    private let inbox = PlaneLock<[Arrival]>([])
+    var connections: [UInt64: IngressConnection] = [:]
+    /// Every outgoing hop connection registered with this loop, by id: in
+    /// use by a call (`owner`) or idle, kept registered for the next call
+    /// on its link (no epoll_ctl and no liveness poll per call; a neighbour
+    /// that closes an idle one is noticed at once).
+    var hops: [UInt64: HopLease] = [:]
+    var idleHops: [LinkID: [HopLease]] = [:]
+    /// Connections from neighbours, and the instance connections of their
+    /// calls, by id.
+    var neighbors: [UInt64: NeighborConnection] = [:]
+    var instanceOwners: [UInt64: NeighborConnection] = [:]
+    var nextID: UInt64 = 1
+    private var lastSweep: Int64 = 0
+
+    /// How often idle and stalled connections are checked against their deadlines.
+    static let sweepMs: Int32 = 100
+
+    init(plane: ForwardingPlane) throws(SystemError) {
+        self.plane = plane
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epoll >= 0 else { throw SystemError("epoll_create1", "forwarding reactor") }
+        wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wake >= 0 else {
+            close(epoll)
+            throw SystemError("eventfd", "forwarding reactor")
+        }
+        var event = epoll_event()
+        damc_epoll_event_set(&event, UInt32(EPOLLIN.rawValue), UInt64.max)
+        guard epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event) == 0 else {
+            close(wake)
+            close(epoll)
+            throw SystemError("epoll_ctl", "forwarding reactor")
+        }
+    }
+
+    /// Hands a connection to this loop (from any thread).
+    func adopt(_ arrival: Arrival) {
+        inbox.withLock { $0.append(arrival) }
+        var one: UInt64 = 1
+        _ = write(wake, &one, 8)
+    }
+
+    /// The loop (its own thread, for the life of the process).
+    func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 128)
+        while true {
+            let count = epoll_wait(epoll, &events, Int32(events.count), Self.sweepMs)
+            if count < 0 && errno != EINTR { return }
+            for index in 0..<max(0, Int(count)) {
+                let data = damc_epoll_event_data(&events[index])
+                let mask = damc_epoll_event_events(&events[index])
+                if data == UInt64.max {
+                    var value: UInt64 = 0
+                    _ = read(wake, &value, 8)
+                    takeInbox()
+                    continue
+                }
+                // A registration closed earlier in this batch finds nothing.
+                switch data & 3 {
+                case Tag.pod:
+                    if let connection = connections[data >> 2] { clientEvent(connection, mask) }
+                case Tag.lease:
+                    guard let lease = hops[data >> 2] else { continue }
+                    if let owner = lease.owner { upstreamEvent(owner, mask) } else { discard(lease) }   // idle: closed or junk
+                case Tag.neighbor:
+                    if let connection = neighbors[data >> 2] { neighborEvent(connection, mask) }
+                default:
+                    if let connection = instanceOwners[data >> 2] { instanceEvent(connection, mask) }
+                }
+            }
+            let now = MonotonicClock.now()
+            if now - lastSweep >= Int64(Self.sweepMs) * 1_000_000 {
+                lastSweep = now
+                sweepIngress(now)
+                sweepEgress(now)
+            }
+        }
+    }
+
+    private func takeInbox() {
+        let arrived = inbox.withLock { queue in
+            let taken = queue
+            queue.removeAll()
+            return taken
+        }
+        for arrival in arrived {
+            switch arrival {
+            case let .pod(fd, buffer, first): adoptPod(fd, buffer: buffer, first: first)
+            case let .neighbor(fd, link, first, pipes): adoptNeighbor(fd, link: link, first: first, pipes: pipes)
+            }
+        }
+    }
+
+    /// A fresh registration id.
+    func makeID() -> UInt64 {
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    // MARK: epoll
+
+    func register(_ fd: Int32, _ data: UInt64, _ events: UInt32) -> Bool {
+        var event = epoll_event()
+        damc_epoll_event_set(&event, events, data)
+        return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) == 0
+    }
+
+    func modify(_ fd: Int32, _ data: UInt64, _ events: UInt32) {
+        var event = epoll_event()
+        damc_epoll_event_set(&event, events, data)
+        _ = epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event)
+    }
+
+    func unregister(_ fd: Int32) {
+        var event = epoll_event()
+        _ = epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &event)
+    }
+
+    // MARK: I/O
+
+    enum Received { case bytes, wouldBlock, closed }
+
+    /// One non-blocking read appended to `buffer`.
+    func receive(_ fd: Int32, into buffer: inout [UInt8], max: Int) -> Received {
+        while true {
+            let count = withUnsafeTemporaryAllocation(byteCount: max, alignment: 16) { scratch -> Int in
+                let count = recv(fd, scratch.baseAddress, max, Int32(MSG_DONTWAIT))
+                if count > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count])) }
+                return count
+            }
+            if count > 0 { return .bytes }
+            if count == 0 { return .closed }
+            if errno == EINTR { continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .closed
+        }
+    }
+
+    /// One non-blocking send: the count sent (0 when the socket is full),
+    /// or nil when the connection is broken.
+    func transmit(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
+        while true {
+            let sent = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if sent >= 0 { return sent }
+            if errno == EINTR { continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : nil
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import CLinuxEvents
+import DAMCForwarding
+import DAMCRouting
+import DAMCWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One pod-facing connection on an ingress loop.
+final class IngressConnection {
+    let id: UInt64
+    let client: Int32
+    /// Bytes from the client not yet part of a handled request.
+    var input: [UInt8]
+    /// Bytes for the client that did not fit in its socket yet.
+    var output: [UInt8] = []
+    var outputOffset = 0
+    /// When the connection is dropped if nothing happens (header, idle or
+    /// call timeout, whichever applies now).
+    var deadline: Int64 = 0
+    /// When the current partial request head began arriving.
+    var headStarted: Int64?
+    /// Requests served on this loop (before the first, the header timeout
+    /// applies while waiting; after, the idle timeout).
+    var requests = 0
+    var call: HopCall?
+    /// Close once the output is out (an error that ends the connection,
+    /// or a response that does not allow another request).
+    var closeAfterFlush = false
+    /// The client shut down its sending side (requests already read are served).
+    var clientEnded = false
+    /// The events the client's descriptor is registered for.
+    var interest = UInt32(EPOLLIN.rawValue)
+
+    var hasOutput: Bool { outputOffset < output.count }
+
+    init(id: UInt64, client: Int32, input: [UInt8]) {
+        self.id = id
+        self.client = client
+        self.input = input
+    }
+}
+
+/// A call under way on an ingress loop: the request went out on `upstream`;
+/// the reply, DATA frames and END come back (docs/wire.md §5.8).
+final class HopCall {
+    enum Phase { case reply, frameHeader, payload(Int) }
+    let head: HTTPHead
+    let headBytes: [UInt8]
+    let name: ServiceName
+    let link: LinkID
+    let next: NodeID
+    let lease: HopLease
+    var phase = Phase.reply
+    /// Bytes read from upstream; those before `offset` are consumed.
+    var buffer: [UInt8] = []
+    var offset = 0
+    /// Response bytes until its final head is complete.
+    var headBuffer: [UInt8] = []
+    var response: HTTPHead?
+    /// An interim (1xx) head already went to the client.
+    var sentSomething = false
+    var responseBytes = 0
+    /// END arrived after a complete response.
+    var completed = false
+    /// Reading stopped until the client takes what is pending.
+    var paused = false
+
+    init(head: HTTPHead, headBytes: [UInt8], name: ServiceName, link: LinkID, next: NodeID, lease: HopLease) {
+        self.head = head
+        self.headBytes = headBytes
+        self.name = name
+        self.link = link
+        self.next = next
+        self.lease = lease
+    }
+}
+
+/// A hop connection registered with an ingress loop.
+final class HopLease {
+    let fd: Int32
+    let id: UInt64
+    let link: LinkID
+    /// The connection whose call uses it; nil while idle.
+    var owner: IngressConnection?
+    /// When it last became idle.
+    var since: Int64 = 0
+
+    init(fd: Int32, id: UInt64, link: LinkID) {
+        self.fd = fd
+        self.id = id
+        self.link = link
+    }
+}
+
+/// A neighbour's connection on a forwarding loop: between calls it waits
+/// for the next forwarding header; during a call carried here, the call's
+/// response goes out on it.
+final class NeighborConnection {
+    let id: UInt64
+    let fd: Int32
+    /// The inbound link (replies leave by it) and the splice pipes that
+    /// the calls handed to workers use.
+    let pipes: ForwardingPlane.Pipes
+    /// No call has arrived yet (the header timeout applies).
+    var first = true
+    var deadline: Int64 = 0
+    var call: EgressCall?
+    /// Bytes for the neighbour that did not fit in its socket yet.
+    var output: [UInt8] = []
+    var outputOffset = 0
+    var interest = UInt32(EPOLLIN.rawValue)
+
+    var hasOutput: Bool { outputOffset < output.count }
+
+    init(id: UInt64, fd: Int32, pipes: ForwardingPlane.Pipes) {
+        self.id = id
+        self.fd = fd
+        self.pipes = pipes
+    }
+}
+
+/// A call to a local instance carried on a forwarding loop.
+final class EgressCall {
+    let id: UInt64
+    let instance: Int32
+    let endpoint: Endpoint
+    let prefix: ServiceName
+    let request: HTTPHead
+    /// Bytes from the instance not yet framed.
+    var buffer: [UInt8] = []
+    /// The final response head, once parsed.
+    var response: HTTPHead?
+    /// Body bytes framed so far, and still to come (a length-framed body).
+    var moved: UInt64 = 0
+    var remaining: UInt64 = 0
+    /// Reading the instance stopped until the neighbour catches up.
+    var paused = false
+    /// Passive evidence against the instance, if the call failed on it.
+    var failure: String?
+
+    init(id: UInt64, instance: Int32, endpoint: Endpoint, prefix: ServiceName, request: HTTPHead) {
+        self.id = id
+        self.instance = instance
+        self.endpoint = endpoint
+        self.prefix = prefix
+        self.request = request
+    }
+}
