@@ -33,10 +33,10 @@ extension ForwardingReactor {
         if connection.hasOutput, mask & (UInt32(EPOLLOUT.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 {
             guard flushNeighbor(connection) else { return }
         }
-        if connection.call != nil {
-            // The ingress gave up on the call (or the link broke).
+        if connection.busy {
+            // The previous hop gave up on the call (or the link broke).
             if mask & (UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 {
-                plane.counters.withLock { $0.add("egress_errors") }
+                plane.counters.withLock { $0.add(connection.relay != nil ? "relay_errors" : "egress_errors") }
                 dropNeighbor(connection)
             }
             return
@@ -65,6 +65,10 @@ extension ForwardingReactor {
         case .notHere: return escalateNeighbor(connection)
         case .failed: return dropNeighbor(connection)
         case let .started(started): call = started
+        case .relayed:
+            connection.first = false
+            connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+            return updateNeighborInterest(connection)
         }
         connection.call = call
         connection.first = false
@@ -76,6 +80,8 @@ extension ForwardingReactor {
         /// Left on the socket for a worker.
         case notHere
         case started(EgressCall)
+        /// Taken and sent on to the next hop.
+        case relayed
         /// Taken, but the instance connection failed: the call is lost and
         /// the neighbour's connection closes (as the blocking path does).
         case failed
@@ -98,9 +104,17 @@ extension ForwardingReactor {
         guard let request = try? plane.parser.parse(Array(headBytes), kind: .request), request.byteCount == headLength,
               request.framing == .none else { return .notHere }
         let now = ForwardingPlane.nowNanoseconds()
-        guard case let .local(prefix) = plane.currentTable.decide(name: header.name, target: header.targetGateway,
-                                                                  hopLimit: header.hopLimit, flowID: header.flowID,
-                                                                  policy: header.policyID, now: now) else { return .notHere }
+        let prefix: ServiceName
+        switch plane.currentTable.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit,
+                                         flowID: header.flowID, policy: header.policyID, now: now) {
+        case let .local(matched):
+            prefix = matched
+        case let .forward(link, next, _, target, policy):
+            return takeRelay(connection, header, Array(peeked[headerLength..<total]), total: total, link: link, next: next,
+                             target: target, policy: policy)
+        case .refuse:
+            return .notHere
+        }
         guard let endpoint = plane.pool.withLock({ $0.choose(for: prefix, random: (FlowID.next(), FlowID.next())) }) else {
             return .notHere
         }
@@ -321,12 +335,101 @@ extension ForwardingReactor {
         if neighbors[connection.id] != nil { updateNeighborInterest(connection) }
     }
 
+    // MARK: Relays (routers)
+
+    /// Sends a bodiless call on to the next hop over an idle connection of
+    /// this loop (one hop less; a policy that steers it goes on with it).
+    private func takeRelay(_ connection: NeighborConnection, _ header: ForwardHeader, _ rest: [UInt8], total: Int,
+                           link: LinkID, next: NodeID, target: NodeID?, policy: UInt64?) -> LocalCall {
+        guard let lease = takeHop(link) else { return .notHere }
+        var onward = header
+        onward.hopLimit -= 1
+        onward.policyID = policy
+        if policy != nil { onward.targetGateway = target }
+        // Sent before the call is taken off this socket: if the idle
+        // connection turns out dead, a worker carries the call instead.
+        guard (try? ForwardingIO.write(lease.fd, onward.encode() + rest, timeoutMs: plane.settings.connectTimeoutMs)) != nil else {
+            discard(lease)
+            return .notHere
+        }
+        var taken: [UInt8] = []
+        while taken.count < total {
+            guard case .bytes = receive(connection.fd, into: &taken, max: total - taken.count) else {
+                discard(lease)
+                return .failed
+            }
+        }
+        plane.counters.withLock {
+            $0.add("hop_calls")
+            $0.add("relayed")
+            if policy != nil { $0.add("policy_forwarded") }
+            $0.flowStarted(next.rawValue)
+            $0.sent(UInt64(rest.count - 8), on: link)
+        }
+        lease.relayOwner = connection
+        connection.relay = RelayCall(lease: lease, next: next, replyLimit: ForwardingPlane.maxHeaderFrame)
+        return .relayed
+    }
+
+    /// Bytes coming back along a relayed call: passed on verbatim until END.
+    func relayEvent(_ connection: NeighborConnection, _ mask: UInt32) {
+        guard let relay = connection.relay else { return }
+        while !connection.hasOutput {
+            var chunk: [UInt8] = []
+            switch receive(relay.lease.fd, into: &chunk, max: 65_536) {
+            case .wouldBlock:
+                return
+            case .closed:
+                plane.counters.withLock { $0.add("relay_errors") }
+                return dropNeighbor(connection)
+            case .bytes:
+                connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+                let used: Int
+                do {
+                    used = try relay.scanner.scan(chunk[...])
+                } catch {
+                    plane.counters.withLock { $0.add("relay_errors") }
+                    return dropNeighbor(connection)
+                }
+                relay.responseBytes += UInt64(used)
+                sendNeighbor(connection, used == chunk.count ? chunk : Array(chunk[0..<used]))
+                guard neighbors[connection.id] != nil else { return }
+                if relay.scanner.phase == .done {
+                    let clean = !relay.scanner.failed && used == chunk.count
+                    finishRelay(connection, relay, reusable: clean)
+                    if !clean {
+                        // A failed call ends both connections, as on the blocking path.
+                        connection.closeAfterFlush = true
+                        if !connection.hasOutput { dropNeighbor(connection) }
+                    } else {
+                        connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+                        updateNeighborInterest(connection)
+                    }
+                    return
+                }
+            }
+        }
+        relay.paused = true
+        modify(relay.lease.fd, relay.lease.id << 2 | Tag.lease, 0)
+    }
+
+    /// The relayed call is over: the next hop's connection goes back to
+    /// this loop's idle ones or is closed; its bytes count as link load.
+    func finishRelay(_ connection: NeighborConnection, _ relay: RelayCall, reusable: Bool) {
+        connection.relay = nil
+        if reusable { park(relay.lease) } else { discard(relay.lease) }
+        plane.counters.withLock {
+            $0.flowEnded(relay.next.rawValue)
+            $0.sent(relay.responseBytes, on: connection.pipes.inbound)
+        }
+    }
+
     // MARK: Output to the neighbour
 
     func updateNeighborInterest(_ connection: NeighborConnection) {
         var events: UInt32 = 0
         if connection.hasOutput { events |= UInt32(EPOLLOUT.rawValue) }
-        if connection.call == nil && !connection.hasOutput { events |= UInt32(EPOLLIN.rawValue) }
+        if !connection.busy && !connection.hasOutput && !connection.closeAfterFlush { events |= UInt32(EPOLLIN.rawValue) }
         guard events != connection.interest else { return }
         connection.interest = events
         modify(connection.fd, connection.id << 2 | Tag.neighbor, events)
@@ -367,7 +470,16 @@ extension ForwardingReactor {
         }
         connection.output = []
         connection.outputOffset = 0
+        if connection.closeAfterFlush && !connection.busy {
+            dropNeighbor(connection)
+            return false
+        }
         updateNeighborInterest(connection)
+        if let relay = connection.relay, relay.paused {
+            relay.paused = false
+            modify(relay.lease.fd, relay.lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue))
+            relayEvent(connection, UInt32(EPOLLIN.rawValue))
+        }
         if let call = connection.call, call.paused {
             call.paused = false
             modify(call.instance, call.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue))
@@ -380,10 +492,12 @@ extension ForwardingReactor {
 
     func sweepEgress(_ now: Int64) {
         let stopping = plane.isStopping
-        for connection in Array(neighbors.values) where connection.deadline <= now || (stopping && connection.call == nil) {
+        for connection in Array(neighbors.values) where connection.deadline <= now || (stopping && !connection.busy) {
             if let call = connection.call {
                 plane.counters.withLock { $0.add("egress_errors") }
                 endCall(connection, call, moved: call.moved, errored: true)
+            } else if connection.relay != nil {
+                plane.counters.withLock { $0.add("idle_timeouts") }
             } else if connection.first {
                 plane.counters.withLock { $0.add("hop_header_timeouts") }
             }
@@ -393,6 +507,7 @@ extension ForwardingReactor {
 
     func dropNeighbor(_ connection: NeighborConnection) {
         if let call = connection.call { endCall(connection, call, moved: call.moved, errored: true) }
+        if let relay = connection.relay { finishRelay(connection, relay, reusable: false) }
         guard neighbors.removeValue(forKey: connection.id) != nil else { return }
         unregister(connection.fd)
         close(connection.fd)

@@ -107,7 +107,13 @@ final class ForwardingReactor: @unchecked Sendable {
                     if let connection = connections[data >> 2] { clientEvent(connection, mask) }
                 case Tag.lease:
                     guard let lease = hops[data >> 2] else { continue }
-                    if let owner = lease.owner { upstreamEvent(owner, mask) } else { discard(lease) }   // idle: closed or junk
+                    if let owner = lease.owner {
+                        upstreamEvent(owner, mask)
+                    } else if let relay = lease.relayOwner {
+                        relayEvent(relay, mask)
+                    } else {
+                        discard(lease)   // idle: closed by the neighbour, or junk
+                    }
                 case Tag.neighbor:
                     if let connection = neighbors[data >> 2] { neighborEvent(connection, mask) }
                 default:
@@ -141,6 +147,49 @@ final class ForwardingReactor: @unchecked Sendable {
     func makeID() -> UInt64 {
         defer { nextID += 1 }
         return nextID
+    }
+
+    // MARK: Hop connections of this loop
+
+    /// An idle connection to the neighbour on `link`: this loop's own, else
+    /// one from the plane's pool (registered here from now on), else nil.
+    func takeHop(_ link: LinkID) -> HopLease? {
+        let now = MonotonicClock.now()
+        while let lease = idleHops[link]?.popLast() {
+            if (now - lease.since) / 1_000_000 < plane.hopPool.maxIdleMs { return lease }
+            discard(lease)
+        }
+        guard let fd = plane.hopPool.take("link:\(link)") else { return nil }
+        let lease = HopLease(fd: fd, id: nextID, link: link)
+        nextID += 1
+        guard register(fd, lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue)) else {
+            close(fd)
+            return nil
+        }
+        hops[lease.id] = lease
+        return lease
+    }
+
+    /// Keeps an idle hop connection registered for the next call on its link.
+    func park(_ lease: HopLease) {
+        lease.owner = nil
+        lease.relayOwner = nil
+        lease.since = MonotonicClock.now()
+        if (idleHops[lease.link]?.count ?? 0) >= plane.hopPool.maxPerKey { return discard(lease) }
+        idleHops[lease.link, default: []].append(lease)
+    }
+
+    /// Closes a hop connection (broken, surplus, idle too long, or closed
+    /// by the neighbour while idle).
+    func discard(_ lease: HopLease) {
+        guard hops.removeValue(forKey: lease.id) != nil else { return }
+        if lease.owner == nil && lease.relayOwner == nil, let index = idleHops[lease.link]?.firstIndex(where: { $0 === lease }) {
+            idleHops[lease.link]?.remove(at: index)
+        }
+        lease.owner = nil
+        lease.relayOwner = nil
+        unregister(lease.fd)
+        close(lease.fd)
     }
 
     // MARK: epoll

@@ -81,8 +81,10 @@ final class HopLease {
     let fd: Int32
     let id: UInt64
     let link: LinkID
-    /// The connection whose call uses it; nil while idle.
+    /// The connection whose call uses it (an ingress call, or a relay on a
+    /// router); both nil while idle.
     var owner: IngressConnection?
+    var relayOwner: NeighborConnection?
     /// When it last became idle.
     var since: Int64 = 0
 
@@ -106,12 +108,17 @@ final class NeighborConnection {
     var first = true
     var deadline: Int64 = 0
     var call: EgressCall?
+    var relay: RelayCall?
+    /// Close once the output is out (a relayed call that failed).
+    var closeAfterFlush = false
     /// Bytes for the neighbour that did not fit in its socket yet.
     var output: [UInt8] = []
     var outputOffset = 0
     var interest = UInt32(EPOLLIN.rawValue)
 
     var hasOutput: Bool { outputOffset < output.count }
+    /// A call is under way on the connection.
+    var busy: Bool { call != nil || relay != nil }
 
     init(id: UInt64, fd: Int32, pipes: ForwardingPlane.Pipes) {
         self.id = id
@@ -145,5 +152,22 @@ final class EgressCall {
         self.endpoint = endpoint
         self.prefix = prefix
         self.request = request
+    }
+}
+
+/// A call relayed on a forwarding loop (a router): the request went on to
+/// the next hop in one write; what comes back passes through verbatim.
+final class RelayCall {
+    let lease: HopLease
+    let next: NodeID
+    var scanner: RelayScanner
+    var responseBytes: UInt64 = 0
+    /// Reading the next hop stopped until the previous one catches up.
+    var paused = false
+
+    init(lease: HopLease, next: NodeID, replyLimit: Int) {
+        self.lease = lease
+        self.next = next
+        scanner = RelayScanner(replyLimit: replyLimit)
     }
 }
