@@ -34,8 +34,19 @@ extension ForwardingReactor {
             guard flushNeighbor(connection) else { return }
         }
         if connection.busy {
-            // The previous hop gave up on the call (or the link broke).
-            if mask & (UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 {
+            // The previous hop gave up on the call (or the link broke), or
+            // sent the next call early: that waits for this one to end.
+            var gone = mask & (UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)) != 0
+            if !gone, mask & UInt32(EPOLLIN.rawValue) != 0 {
+                var byte: UInt8 = 0
+                let peeked = recv(connection.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+                gone = peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EINTR)
+                if !gone && peeked > 0 {
+                    connection.quiet = true
+                    updateNeighborInterest(connection)
+                }
+            }
+            if gone {
                 plane.counters.withLock { $0.add(connection.relay != nil ? "relay_errors" : "egress_errors") }
                 dropNeighbor(connection)
             }
@@ -118,7 +129,7 @@ extension ForwardingReactor {
         guard let endpoint = plane.pool.withLock({ $0.choose(for: prefix, random: (FlowID.next(), FlowID.next())) }) else {
             return .notHere
         }
-        guard let instance = plane.instancePool.take(endpoint.description) else {
+        guard let lease = takeInstance(endpoint) else {
             plane.finishInstance(-1, endpoint, prefix, failed: nil)   // (only releases the choice)
             return .notHere
         }
@@ -126,28 +137,27 @@ extension ForwardingReactor {
         var taken: [UInt8] = []
         while taken.count < total {
             guard case .bytes = receive(connection.fd, into: &taken, max: total - taken.count) else {
-                plane.finishInstance(instance, endpoint, prefix, failed: nil, keep: false)
+                parkInstance(lease)
+                plane.finishInstance(-1, endpoint, prefix, failed: nil)
                 return .failed   // cannot happen (the bytes were there)
             }
         }
         let outgoing = HopLimitField.apply(to: headBytes, remaining: header.hopLimit)
-        let call = EgressCall(id: makeID(), instance: instance, endpoint: endpoint, prefix: prefix, request: request)
+        let call = EgressCall(lease: lease, prefix: prefix, request: request,
+                              pendingReply: ForwardReply(status: .connected, node: plane.node).encode())
+        lease.owner = connection
         plane.counters.withLock {
             $0.add("hop_calls")
             $0.add("instance_reuses")
             $0.add("egress_request_bytes", outgoing.count)
             $0.flowStarted("local")
         }
-        sendNeighbor(connection, ForwardReply(status: .connected, node: plane.node).encode())
-        guard (try? ForwardingIO.write(instance, outgoing, timeoutMs: plane.settings.idleTimeoutMs)) != nil,
-              register(instance, call.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue)) else {
+        guard (try? ForwardingIO.write(lease.fd, outgoing, timeoutMs: plane.settings.idleTimeoutMs)) != nil else {
             // A kept connection the instance had closed: passive evidence.
             call.failure = "send: connection closed"
-            plane.counters.withLock { $0.add("egress_errors") }
-            endCall(connection, call, moved: 0, errored: true)
+            failCall(connection, call)
             return .failed
         }
-        instanceOwners[call.id] = connection
         return .started(call)
     }
 
@@ -183,7 +193,7 @@ extension ForwardingReactor {
     func instanceEvent(_ connection: NeighborConnection, _ mask: UInt32) {
         guard let call = connection.call else { return }
         while !connection.hasOutput {
-            switch receive(call.instance, into: &call.buffer, max: 65_536) {
+            switch receive(call.lease.fd, into: &call.buffer, max: 65_536) {
             case .bytes:
                 connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
                 guard respond(connection, call), connection.call === call else { return }
@@ -191,14 +201,12 @@ extension ForwardingReactor {
                 return
             case .closed:
                 call.failure = call.response == nil ? "no response: closed" : nil
-                plane.counters.withLock { $0.add("egress_errors") }
-                endCall(connection, call, moved: call.moved, errored: true)
-                return dropNeighbor(connection)
+                return failCall(connection, call)
             }
         }
         // The neighbour is slow: stop reading the instance until it catches up.
         call.paused = true
-        modify(call.instance, call.id << 2 | Tag.instance, 0)
+        modify(call.lease.fd, call.lease.id << 2 | Tag.instance, 0)
     }
 
     /// Frames what the instance sent; false when the call or the connection ended.
@@ -208,21 +216,19 @@ extension ForwardingReactor {
             do throws(HTTPError) {
                 parsed = try plane.parser.parse(call.buffer, kind: .response(requestMethod: call.request.method))
             } catch {
-                plane.counters.withLock { $0.add("egress_errors") }
-                endCall(connection, call, moved: 0, errored: true)
-                dropNeighbor(connection)
+                failCall(connection, call)
                 return false
             }
             guard let head = parsed else { return true }
             if (100..<200).contains(head.status) && head.status != 101 {
-                sendNeighbor(connection, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount])
+                emit(connection, call, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount])
                 call.buffer.removeFirst(head.byteCount)
                 continue
             }
             call.response = head
             switch head.framing {
             case .none:
-                sendNeighbor(connection, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount] + HopFrames.header(0))
+                emit(connection, call, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount] + HopFrames.header(0))
                 call.buffer.removeFirst(head.byteCount)
                 endCall(connection, call, moved: 0, errored: false)
                 return false
@@ -236,14 +242,14 @@ extension ForwardingReactor {
                 call.remaining = total - now
                 if call.remaining == 0 {
                     out += HopFrames.header(0)
-                    sendNeighbor(connection, out)
+                    emit(connection, call, out)
                     endCall(connection, call, moved: call.moved, errored: false)
                     return false
                 }
-                sendNeighbor(connection, out)
+                emit(connection, call, out)
             default:
                 // Chunked, until close, or an upgrade: a worker moves the rest.
-                sendNeighbor(connection, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount])
+                emit(connection, call, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount])
                 call.buffer.removeFirst(head.byteCount)
                 escalateBody(connection, call, head)
                 return false
@@ -252,23 +258,48 @@ extension ForwardingReactor {
         // The body of a known length, as it comes.
         guard !call.buffer.isEmpty else { return true }
         let take = Int(min(UInt64(call.buffer.count), call.remaining))
-        sendNeighbor(connection, HopFrames.header(UInt32(take)) + call.buffer[0..<take])
+        emit(connection, call, HopFrames.header(UInt32(take)) + call.buffer[0..<take])
         call.buffer.removeFirst(take)
         call.moved += UInt64(take)
         call.remaining -= UInt64(take)
         if call.remaining == 0 {
-            sendNeighbor(connection, HopFrames.header(0))
+            emit(connection, call, HopFrames.header(0))
             endCall(connection, call, moved: call.moved, errored: false)
             return false
         }
         return neighbors[connection.id] != nil
     }
 
+    /// Sends response bytes to the neighbour, the pending `connected`
+    /// reply in front of the first of them.
+    private func emit(_ connection: NeighborConnection, _ call: EgressCall, _ bytes: [UInt8]) {
+        if let reply = call.pendingReply {
+            call.pendingReply = nil
+            sendNeighbor(connection, reply + bytes)
+        } else {
+            sendNeighbor(connection, bytes)
+        }
+    }
+
+    /// The call failed on the instance. Before any of the response went
+    /// out, the neighbour gets a failed reply naming the instance (its
+    /// ingress answers the client with it); after, the connection closes.
+    /// Either way the connection carries no further call.
+    func failCall(_ connection: NeighborConnection, _ call: EgressCall) {
+        plane.counters.withLock { $0.add("egress_errors") }
+        let unanswered = call.pendingReply != nil
+        let text = "\(plane.node): instance \(call.endpoint) of \(call.prefix): \(call.failure ?? "bad response")"
+        endCall(connection, call, moved: call.moved, errored: true)
+        guard unanswered, neighbors[connection.id] != nil else { return dropNeighbor(connection) }
+        connection.closeAfterFlush = true
+        sendNeighbor(connection, ForwardReply(status: .failed, node: plane.node, reason: .nextHopDown, reasonText: text).encode())
+        if neighbors[connection.id] != nil && !connection.hasOutput { dropNeighbor(connection) }
+    }
+
     /// A response body framed otherwise than by a length: a worker moves it
     /// with the blocking code, then gives the connection back.
     private func escalateBody(_ connection: NeighborConnection, _ call: EgressCall, _ head: HTTPHead) {
-        unregister(call.instance)
-        instanceOwners[call.id] = nil
+        guard let instance = releaseInstance(call.lease) else { return }
         unregister(connection.fd)
         neighbors[connection.id] = nil
         connection.call = nil
@@ -283,7 +314,7 @@ extension ForwardingReactor {
             var fine = false
             do {
                 try ForwardingIO.write(fd, pending, timeoutMs: plane.settings.idleTimeoutMs)
-                moved = try plane.moveBody(head.status == 101 ? .untilClose : head.framing, from: call.instance, to: fd,
+                moved = try plane.moveBody(head.status == 101 ? .untilClose : head.framing, from: instance, to: fd,
                                            buffer: &buffer, framed: true, pipe: pipes.get().1)
                 try HopFrames.writeEnd(fd, timeoutMs: plane.settings.idleTimeoutMs)
                 fine = true
@@ -299,7 +330,7 @@ extension ForwardingReactor {
                 $0.sent(moved, on: pipes.inbound)
                 $0.flowEnded("local")
             }
-            plane.finishInstance(call.instance, call.endpoint, call.prefix, failed: failure, keep: keep)
+            plane.finishInstance(instance, call.endpoint, call.prefix, failed: failure, keep: keep)
             if fine && !plane.isStopping {
                 reactor.adopt(.neighbor(fd: fd, link: pipes.inbound, first: false, pipes: pipes))
             } else {
@@ -309,7 +340,7 @@ extension ForwardingReactor {
         }
         if !spawned {
             plane.counters.withLock { $0.flowEnded("local") }
-            plane.finishInstance(call.instance, call.endpoint, call.prefix, failed: nil, keep: false)
+            plane.finishInstance(instance, call.endpoint, call.prefix, failed: nil, keep: false)
             close(fd)
             plane.release()
         }
@@ -318,7 +349,6 @@ extension ForwardingReactor {
     /// The call is over: the instance connection is kept or closed (and
     /// the instance ejected on passive evidence), the counters move.
     func endCall(_ connection: NeighborConnection, _ call: EgressCall, moved: UInt64, errored: Bool) {
-        if instanceOwners.removeValue(forKey: call.id) != nil { unregister(call.instance) }
         let keep = !errored && call.request.keepAlive && (call.response?.keepAlive ?? false)
             && call.response?.framing != .untilClose && call.buffer.isEmpty
         plane.counters.withLock {
@@ -329,8 +359,10 @@ extension ForwardingReactor {
             $0.sent(moved, on: connection.pipes.inbound)
             $0.flowEnded("local")
         }
-        plane.finishInstance(call.instance, call.endpoint, call.prefix, failed: call.failure, keep: keep)
+        if keep { parkInstance(call.lease) } else { discardInstance(call.lease) }
+        plane.finishInstance(-1, call.endpoint, call.prefix, failed: call.failure)
         connection.call = nil
+        connection.quiet = false
         connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
         if neighbors[connection.id] != nil { updateNeighborInterest(connection) }
     }
@@ -417,6 +449,7 @@ extension ForwardingReactor {
     /// this loop's idle ones or is closed; its bytes count as link load.
     func finishRelay(_ connection: NeighborConnection, _ relay: RelayCall, reusable: Bool) {
         connection.relay = nil
+        connection.quiet = false
         if reusable { park(relay.lease) } else { discard(relay.lease) }
         plane.counters.withLock {
             $0.flowEnded(relay.next.rawValue)
@@ -429,7 +462,9 @@ extension ForwardingReactor {
     func updateNeighborInterest(_ connection: NeighborConnection) {
         var events: UInt32 = 0
         if connection.hasOutput { events |= UInt32(EPOLLOUT.rawValue) }
-        if !connection.busy && !connection.hasOutput && !connection.closeAfterFlush { events |= UInt32(EPOLLIN.rawValue) }
+        // Reading stays on during a call (no epoll_ctl per call): an end of
+        // stream shows at once; early bytes make it pause (`quiet`).
+        if !connection.hasOutput && !connection.closeAfterFlush && !connection.quiet { events |= UInt32(EPOLLIN.rawValue) }
         guard events != connection.interest else { return }
         connection.interest = events
         modify(connection.fd, connection.id << 2 | Tag.neighbor, events)
@@ -482,7 +517,7 @@ extension ForwardingReactor {
         }
         if let call = connection.call, call.paused {
             call.paused = false
-            modify(call.instance, call.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue))
+            modify(call.lease.fd, call.lease.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue))
             if respond(connection, call), connection.call === call { instanceEvent(connection, UInt32(EPOLLIN.rawValue)) }
         }
         return neighbors[connection.id] != nil

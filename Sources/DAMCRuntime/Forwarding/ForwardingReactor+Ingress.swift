@@ -470,9 +470,6 @@ extension ForwardingReactor {
 
     func sweepIngress(_ now: Int64) {
         let stopping = plane.isStopping
-        for lease in Array(idleHops.values.joined()) where stopping || (now - lease.since) / 1_000_000 >= plane.hopPool.maxIdleMs {
-            discard(lease)
-        }
         for connection in Array(connections.values) where connection.deadline <= now || (stopping && connection.call == nil) {
             if connection.call != nil {
                 plane.counters.withLock { $0.add("ingress_response_aborts") }

@@ -51,10 +51,12 @@ final class ForwardingReactor: @unchecked Sendable {
     /// that closes an idle one is noticed at once).
     var hops: [UInt64: HopLease] = [:]
     var idleHops: [LinkID: [HopLease]] = [:]
-    /// Connections from neighbours, and the instance connections of their
-    /// calls, by id.
+    /// Connections from neighbours, by id.
     var neighbors: [UInt64: NeighborConnection] = [:]
-    var instanceOwners: [UInt64: NeighborConnection] = [:]
+    /// Keep-alive connections to local instances registered with this
+    /// loop, by id, in use or idle (as `hops`, for the egress).
+    var instanceLeases: [UInt64: InstanceLease] = [:]
+    var idleInstances: [Endpoint: [InstanceLease]] = [:]
     var nextID: UInt64 = 1
     private var lastSweep: Int64 = 0
 
@@ -117,7 +119,8 @@ final class ForwardingReactor: @unchecked Sendable {
                 case Tag.neighbor:
                     if let connection = neighbors[data >> 2] { neighborEvent(connection, mask) }
                 default:
-                    if let connection = instanceOwners[data >> 2] { instanceEvent(connection, mask) }
+                    guard let lease = instanceLeases[data >> 2] else { continue }
+                    if let owner = lease.owner { instanceEvent(owner, mask) } else { discardInstance(lease) }   // idle: closed
                 }
             }
             let now = MonotonicClock.now()
@@ -125,6 +128,7 @@ final class ForwardingReactor: @unchecked Sendable {
                 lastSweep = now
                 sweepIngress(now)
                 sweepEgress(now)
+                sweepLeases(now)
             }
         }
     }
@@ -190,6 +194,63 @@ final class ForwardingReactor: @unchecked Sendable {
         lease.relayOwner = nil
         unregister(lease.fd)
         close(lease.fd)
+    }
+
+    /// An idle keep-alive connection to `endpoint`: this loop's own, else
+    /// one from the plane's pool (registered here from now on), else nil.
+    func takeInstance(_ endpoint: Endpoint) -> InstanceLease? {
+        let now = MonotonicClock.now()
+        while let lease = idleInstances[endpoint]?.popLast() {
+            if (now - lease.since) / 1_000_000 < plane.instancePool.maxIdleMs { return lease }
+            discardInstance(lease)
+        }
+        guard let fd = plane.instancePool.take(endpoint.description) else { return nil }
+        let lease = InstanceLease(fd: fd, id: makeID(), endpoint: endpoint)
+        guard register(fd, lease.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue)) else {
+            close(fd)
+            return nil
+        }
+        instanceLeases[lease.id] = lease
+        return lease
+    }
+
+    /// Keeps an idle instance connection registered for the next call.
+    func parkInstance(_ lease: InstanceLease) {
+        lease.owner = nil
+        lease.since = MonotonicClock.now()
+        if (idleInstances[lease.endpoint]?.count ?? 0) >= plane.instancePool.maxPerKey { return discardInstance(lease) }
+        idleInstances[lease.endpoint, default: []].append(lease)
+    }
+
+    /// Closes an instance connection (broken, surplus, idle too long, or
+    /// closed by the instance while idle).
+    func discardInstance(_ lease: InstanceLease) {
+        guard let fd = releaseInstance(lease) else { return }
+        close(fd)
+    }
+
+    /// Takes an instance connection out of this loop without closing it
+    /// (a worker goes on with it); nil if it was not here.
+    func releaseInstance(_ lease: InstanceLease) -> Int32? {
+        guard instanceLeases.removeValue(forKey: lease.id) != nil else { return nil }
+        if lease.owner == nil, let index = idleInstances[lease.endpoint]?.firstIndex(where: { $0 === lease }) {
+            idleInstances[lease.endpoint]?.remove(at: index)
+        }
+        lease.owner = nil
+        unregister(lease.fd)
+        return lease.fd
+    }
+
+    /// Idle connections past their time, or all of them when stopping.
+    func sweepLeases(_ now: Int64) {
+        let stopping = plane.isStopping
+        for lease in Array(idleHops.values.joined()) where stopping || (now - lease.since) / 1_000_000 >= plane.hopPool.maxIdleMs {
+            discard(lease)
+        }
+        for lease in Array(idleInstances.values.joined())
+        where stopping || (now - lease.since) / 1_000_000 >= plane.instancePool.maxIdleMs {
+            discardInstance(lease)
+        }
     }
 
     // MARK: epoll

@@ -115,6 +115,9 @@ final class NeighborConnection {
     var output: [UInt8] = []
     var outputOffset = 0
     var interest = UInt32(EPOLLIN.rawValue)
+    /// Reading paused during a call (the neighbour sent early; it is read
+    /// when the call is over).
+    var quiet = false
 
     var hasOutput: Bool { outputOffset < output.count }
     /// A call is under way on the connection.
@@ -129,11 +132,11 @@ final class NeighborConnection {
 
 /// A call to a local instance carried on a forwarding loop.
 final class EgressCall {
-    let id: UInt64
-    let instance: Int32
-    let endpoint: Endpoint
+    let lease: InstanceLease
     let prefix: ServiceName
     let request: HTTPHead
+    /// `connected`, sent with the first bytes of the response (one write).
+    var pendingReply: [UInt8]?
     /// Bytes from the instance not yet framed.
     var buffer: [UInt8] = []
     /// The final response head, once parsed.
@@ -146,12 +149,30 @@ final class EgressCall {
     /// Passive evidence against the instance, if the call failed on it.
     var failure: String?
 
-    init(id: UInt64, instance: Int32, endpoint: Endpoint, prefix: ServiceName, request: HTTPHead) {
-        self.id = id
-        self.instance = instance
-        self.endpoint = endpoint
+    var endpoint: Endpoint { lease.endpoint }
+
+    init(lease: InstanceLease, prefix: ServiceName, request: HTTPHead, pendingReply: [UInt8]) {
+        self.lease = lease
         self.prefix = prefix
         self.request = request
+        self.pendingReply = pendingReply
+    }
+}
+
+/// A keep-alive connection to a local instance registered with a
+/// forwarding loop.
+final class InstanceLease {
+    let fd: Int32
+    let id: UInt64
+    let endpoint: Endpoint
+    /// The neighbour connection whose call uses it; nil while idle.
+    var owner: NeighborConnection?
+    var since: Int64 = 0
+
+    init(fd: Int32, id: UInt64, endpoint: Endpoint) {
+        self.fd = fd
+        self.id = id
+        self.endpoint = endpoint
     }
 }
 
