@@ -37,20 +37,35 @@ public struct HTTPHeadParser: Sendable {
     /// arrived yet. Throws when the head is malformed or too large (also
     /// before it is complete, so a client cannot hold memory by trickling).
     public func parse(_ buffer: some Collection<UInt8>, kind: Kind) throws(HTTPError) -> HTTPHead? {
-        let bytes = Array(buffer.prefix(limits.maxHeadBytes + 4))
+        var bytes = Array(buffer.prefix(limits.maxHeadBytes + 4))
         guard let end = Self.headEnd(bytes) else {
             if bytes.count > limits.maxHeadBytes { throw .headTooLarge(limit: limits.maxHeadBytes) }
             return nil
         }
         guard end <= limits.maxHeadBytes else { throw .headTooLarge(limit: limits.maxHeadBytes) }
+        bytes.removeSubrange(end...)
+        var head = HTTPHead(method: "", target: "", status: 0, minorVersion: 1, framing: .none, keepAlive: true, byteCount: end)
         // Lines without their CRLF, up to the blank line that ends the head.
-        var lines: [ArraySlice<UInt8>] = []
         var start = 0
         var index = 0
+        var sawStartLine = false
+        var framing = Framing()
         while index + 1 < end - 2 {
             if bytes[index] == 0x0D {
                 guard bytes[index + 1] == 0x0A else { throw .malformedHeader("bare CR") }
-                lines.append(bytes[start..<index])
+                let line = bytes[start..<index]
+                if !sawStartLine {
+                    sawStartLine = true
+                    switch kind {
+                    case .request: try Self.requestLine(line, into: &head)
+                    case .response: try Self.statusLine(line, into: &head)
+                    }
+                } else {
+                    guard head.fieldRanges.count < limits.maxFields else { throw .tooManyHeaders(limit: limits.maxFields) }
+                    let field = try Self.field(line)
+                    head.fieldRanges.append(field)
+                    framing.note(name: bytes[field.name], value: bytes[field.value])
+                }
                 index += 2
                 start = index
             } else {
@@ -58,18 +73,9 @@ public struct HTTPHeadParser: Sendable {
                 index += 1
             }
         }
-        guard let startLine = lines.first else { throw .malformedStartLine("empty") }
-        var head = HTTPHead(method: "", target: "", status: 0, minorVersion: 1, fields: [],
-                            framing: .none, keepAlive: true, byteCount: end)
-        switch kind {
-        case .request: try Self.requestLine(startLine, into: &head)
-        case .response: try Self.statusLine(startLine, into: &head)
-        }
-        let fieldLines = lines.dropFirst()
-        guard fieldLines.count <= limits.maxFields else { throw .tooManyHeaders(limit: limits.maxFields) }
-        head.fields.reserveCapacity(fieldLines.count)
-        for line in fieldLines { head.fields.append(try Self.field(line)) }
-        try Self.frame(&head, kind: kind)
+        guard sawStartLine else { throw .malformedStartLine("empty") }
+        head.raw = bytes
+        try Self.frame(&head, kind: kind, framing)
         return head
     }
 
@@ -136,7 +142,9 @@ public struct HTTPHeadParser: Sendable {
 
     // MARK: Fields
 
-    static func field(_ line: ArraySlice<UInt8>) throws(HTTPError) -> (name: String, value: String) {
+    /// Where a field line's name and value are (the value without the
+    /// spaces around it), after checking them.
+    static func field(_ line: ArraySlice<UInt8>) throws(HTTPError) -> (name: Range<Int>, value: Range<Int>) {
         guard let first = line.first else { throw .malformedHeader("empty line") }
         if first == 0x20 || first == 0x09 { throw .malformedHeader("obsolete line folding") }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .malformedHeader("no colon") }
@@ -150,26 +158,46 @@ public struct HTTPHeadParser: Sendable {
         guard value.allSatisfy({ $0 >= 0x20 || $0 == 0x09 }), !value.contains(0x7F) else {
             throw .malformedHeader("control byte in '\(text(name))'")
         }
-        return (text(name), text(value))
+        return (name.startIndex..<name.endIndex, value.startIndex..<value.endIndex)
+    }
+
+    /// The fields that decide framing and persistence, collected while the
+    /// fields are read (names compared by bytes: no string per field).
+    struct Framing {
+        var lengths: [String] = []
+        var codings: [String] = []
+        var connection: [String] = []
+
+        static let contentLength = Array("content-length".utf8)
+        static let transferEncoding = Array("transfer-encoding".utf8)
+        static let connectionName = Array("connection".utf8)
+
+        mutating func note(name: ArraySlice<UInt8>, value: ArraySlice<UInt8>) {
+            if HTTPHead.sameName(name, Self.contentLength) {
+                lengths += Self.items(value, lowered: false)
+            } else if HTTPHead.sameName(name, Self.transferEncoding) {
+                codings += Self.items(value, lowered: true)
+            } else if HTTPHead.sameName(name, Self.connectionName) {
+                connection += Self.items(value, lowered: true)
+            }
+        }
+
+        /// A comma-separated list, each item without spaces around it.
+        static func items(_ value: ArraySlice<UInt8>, lowered: Bool) -> [String] {
+            value.split(separator: UInt8(ascii: ",")).map { item in
+                var item = item
+                while let byte = item.first, byte == 0x20 || byte == 0x09 { item = item.dropFirst() }
+                while let byte = item.last, byte == 0x20 || byte == 0x09 { item = item.dropLast() }
+                let text = String(decoding: item, as: UTF8.self)
+                return lowered ? text.lowercased() : text
+            }
+        }
     }
 
     // MARK: Framing (RFC 9112 §6.3)
 
-    static func frame(_ head: inout HTTPHead, kind: Kind) throws(HTTPError) {
-        var lengths: [String] = []
-        var codings: [String] = []
-        var connection: [String] = []
-        for (name, value) in head.fields {
-            switch name.lowercased() {
-            case "content-length":
-                lengths += value.split(separator: ",").map { $0.trimmingSpaces() }
-            case "transfer-encoding":
-                codings += value.split(separator: ",").map { $0.trimmingSpaces().lowercased() }
-            case "connection":
-                connection += value.split(separator: ",").map { $0.trimmingSpaces().lowercased() }
-            default: break
-            }
-        }
+    static func frame(_ head: inout HTTPHead, kind: Kind, _ framing: Framing) throws(HTTPError) {
+        let lengths = framing.lengths, codings = framing.codings, connection = framing.connection
         head.keepAlive = head.minorVersion == 1 ? !connection.contains("close") : connection.contains("keep-alive")
         if case let .response(method) = kind,
            method == "HEAD" || (100..<200).contains(head.status) || head.status == 204 || head.status == 304 {
@@ -203,15 +231,5 @@ public struct HTTPHeadParser: Sendable {
             head.framing = .untilClose
             head.keepAlive = false
         }
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    func trimmingSpaces() -> String {
-        var slice = self[...]
-        while let c = slice.first, c == " " || c == "\t" { slice = slice.dropFirst() }
-        while let c = slice.last, c == " " || c == "\t" { slice = slice.dropLast() }
-        return String(slice)
     }
 }
