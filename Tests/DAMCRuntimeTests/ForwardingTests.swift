@@ -152,6 +152,20 @@ struct ForwardingTests {
         #expect(count == 64 << 20)
         #expect(blob.header("X-SHA256") == received.hex)
 
+        // Two requests in one write (pipelining): two answers, in order.
+        let pipelined = try Self.client()
+        try pipelined.send("GET /B/first HTTP/1.1\r\nHost: t\r\n\r\nGET /C/second HTTP/1.1\r\nHost: t\r\n\r\n")
+        let first = try pipelined.response(), second = try pipelined.response()
+        #expect(first.json?["path"] as? String == "/B/first" && second.json?["path"] as? String == "/C/second",
+                "\(first.text) \(second.text)")
+        // A client that shuts down its sending side after its request still
+        // gets the answer, then the connection closes.
+        let halfClosed = try Self.client()
+        try halfClosed.send("GET /B/half HTTP/1.1\r\nHost: t\r\n\r\n")
+        _ = shutdown(halfClosed.fd, Int32(SHUT_WR))
+        #expect(try halfClosed.response().json?["path"] as? String == "/B/half")
+        #expect(halfClosed.closedByPeer())
+
         // 500 connections open at once, each with a call in flight.
         var many: [HTTPTestClient] = []
         for index in 0..<500 {
