@@ -62,7 +62,9 @@ struct SchedulingTests {
                 config.scheduler?.policyLifetimeS = 4
                 config.scheduler?.refreshS = 1
                 config.scheduler?.conditions.holdS = 1
+                config.scheduler?.conditions.rttMs = 50
             }
+            config.forwarding.health.httpPath = "/healthz"   // a slow instance shows in its RTT
             config.forwarding.health.intervalMs = 200
             config.forwarding.health.timeoutMs = 200
             try harness.write(config)
@@ -160,6 +162,22 @@ struct SchedulingTests {
         service = try TestService(host: "127.\(Self.block).1.4", port: 9204, name: "b")
         #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
         #expect(harness.poll { harness.request("scsc", ["show", "issued"])?["policies"]?.arrayValue?.isEmpty == true })
+
+        // sg2's instance turns slow (every answer 100 ms late, over the
+        // 50 ms RTT limit): the centre steers sg1's calls to sg3's instance,
+        // and back once it is fast again.
+        func slowDown(_ ms: Int) throws -> Bool {
+            try HTTPTestClient(host: "127.\(Self.block).1.4", port: 9204, timeoutSeconds: 10)
+                .request("GET", "/admin/delay?ms=\(ms)").status == 200
+        }
+        #expect(try slowDown(100))
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg3"] }, "\(Self.hops(harness))")
+        let slowReason = harness.request("scsc", ["show", "issued"])?["policies"]?.arrayValue?.first?["reason"]?.stringValue
+        #expect(slowReason?.contains("over 50 ms") == true, "\(slowReason ?? "no policy")")
+        #expect(try call() == "b3")
+        #expect(try slowDown(0))
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
+        #expect(try call() == "b")
 
         // Telemetry that lies is refused and counted; the centre keeps serving.
         // (A loss over 1,000,000 ppm never gets this far: the codec refuses it.)
