@@ -75,6 +75,15 @@ public struct ForwardingTable: Sendable {
         return forward(hops, matched: matched, target: nil, hopLimit: hopLimit, flowID: flowID, name: name)
     }
 
+    /// The instance that policy `policy` asks this gateway to hand its
+    /// calls to (its target instance, when this node is its target
+    /// gateway), if the policy is live here.
+    public func targetInstance(policy: UInt64?, now: Int64) -> Endpoint? {
+        guard let policy, let entry = policies.entry(policy, now: now),
+              entry.action.targetGateway == node || entry.action.path?.hops.last == node else { return nil }
+        return entry.action.targetInstance
+    }
+
     /// The decision a policy makes here, or nil to leave it to the FIB.
     func follow(_ entry: PolicyTable.Entry, name: ServiceName, hopLimit: UInt8, flowID: UInt64) -> ForwardingDecision? {
         if let next = entry.nextHop(after: node) {

@@ -76,13 +76,13 @@ extension RoutingDaemon {
     }
 
     /// The SCSC's policy commands: `policy install PREFIX NODE,NODE,...
-    /// [LIFETIME_S]` and `policy withdraw ID`.
+    /// [LIFETIME_S [INSTANCE]]` and `policy withdraw ID`.
     func policyCommand(_ args: [String]) -> Result<JSONValue, ManagementError> {
         guard let centre = schedulingCentre else {
             return .failure(.unknownCommand(args.joined(separator: " "), usage: Self.usage))
         }
         switch args.dropFirst().first {
-        case "install"? where args.count == 4 || args.count == 5:
+        case "install"? where (4...6).contains(args.count):
             let prefix: ServiceName
             do { prefix = try ServiceName(args[2]) } catch { return .failure(.badArgument("prefix '\(args[2])': \(error)")) }
             var path: [NodeID] = []
@@ -91,13 +91,19 @@ extension RoutingDaemon {
                 path.append(id)
             }
             var lifetime: Int64?
-            if args.count == 5 {
+            if args.count >= 5 {
                 guard let value = Int64(args[4]), (1...86_400).contains(value) else {
                     return .failure(.badArgument("lifetime '\(args[4])' is not 1 to 86400 seconds"))
                 }
                 lifetime = value
             }
-            switch centre.issue(prefix: prefix, path: path, lifetimeS: lifetime) {
+            var instance: Endpoint?
+            if args.count == 6 {
+                do { instance = try TransportAddress(parsing: args[5]).endpoint } catch {
+                    return .failure(.badArgument("instance '\(args[5])': \(error)"))
+                }
+            }
+            switch centre.issue(prefix: prefix, path: path, lifetimeS: lifetime, instance: instance) {
             case let .failure(error): return .failure(.badArgument(error.text))
             case let .success(issued):
                 return .success(.object([
@@ -111,7 +117,7 @@ extension RoutingDaemon {
             guard centre.withdraw(id) else { return .failure(.badArgument("no policy \(id)")) }
             return .success(.object(["id": .int(Int64(id)), "withdrawn": .bool(true)]))
         default:
-            return .failure(.badArgument("usage: policy install PREFIX NODE,NODE,... [LIFETIME_S] | policy withdraw ID"))
+            return .failure(.badArgument("usage: policy install PREFIX NODE,NODE,... [LIFETIME_S [INSTANCE]] | policy withdraw ID"))
         }
     }
 

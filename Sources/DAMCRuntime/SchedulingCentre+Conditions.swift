@@ -26,6 +26,9 @@ extension SchedulingCentre {
         /// Per prefix, the gateways that report instances of it, and
         /// whether one of them meets the conditions (with why not).
         var serving: [ServiceName: [Steering.Server]]
+        /// Per prefix and gateway, its best instance that meets the
+        /// conditions (the lowest RTT): a policy's target instance.
+        var best: [ServiceName: [String: Endpoint]]
         var threshold: Double
     }
 
@@ -45,6 +48,7 @@ extension SchedulingCentre {
         guard view.graph.nodeCount > 0 else { return nil }
         var load = NetworkLoad(graph: view.graph)
         var serving: [ServiceName: [Steering.Server]] = [:]
+        var best: [ServiceName: [String: Endpoint]] = [:]
         for report in reports.values {
             guard let from = view.graph.node(report.telemetry.reporter.rawValue) else { continue }
             for link in report.telemetry.links {
@@ -70,9 +74,16 @@ extension SchedulingCentre {
                     return true
                 }
                 serving[prefix, default: []].append(Steering.Server(gateway: from, ok: good, why: problems.joined(separator: "; ")))
+                let fine = instances.filter { instance in
+                    instance.available && Int64(instance.lossPPM) <= limits.lossPPM
+                        && (instance.rttMicros.map { Int64($0) <= limits.rttMs * 1000 } ?? true)
+                }
+                if let fastest = fine.min(by: { ($0.rttMicros ?? .max) < ($1.rttMicros ?? .max) }) {
+                    best[prefix, default: [:]][report.telemetry.reporter.rawValue] = fastest.endpoint
+                }
             }
         }
-        return Inputs(view: view, load: steeringLoad(load, graph: view.graph), serving: serving,
+        return Inputs(view: view, load: steeringLoad(load, graph: view.graph), serving: serving, best: best,
                       threshold: settings.conditions.congestion)
     }
 
@@ -119,12 +130,12 @@ extension SchedulingCentre {
             let decisions = Self.decide(inputs)
             poster.post {
                 centre.value.evaluating = false
-                centre.value.reconcile(decisions, names: inputs.view.graph.names)
+                centre.value.reconcile(decisions, names: inputs.view.graph.names, best: inputs.best)
             }
         }
         if !started {
             evaluating = false
-            reconcile(Self.decide(inputs), names: inputs.view.graph.names)
+            reconcile(Self.decide(inputs), names: inputs.view.graph.names, best: inputs.best)
         }
     }
 
@@ -141,13 +152,13 @@ extension SchedulingCentre {
     /// clear for `hold_s` (a hold-down, as route dampening): steering the
     /// calls away is what clears a congested link, and withdrawing at once
     /// would bring them straight back.
-    func reconcile(_ decisions: [Steering.Decision], names: [String]) {
+    func reconcile(_ decisions: [Steering.Decision], names: [String], best: [ServiceName: [String: Endpoint]] = [:]) {
         let now = MonotonicClock.now()
-        var wanted: [String: (prefix: ServiceName, path: [NodeID], reason: String)] = [:]
+        var wanted: [String: (prefix: ServiceName, path: [NodeID], instance: Endpoint?, reason: String)] = [:]
         for decision in decisions {
             let path = decision.path.compactMap { try? NodeID(names[$0]) }
-            guard path.count == decision.path.count, let ingress = path.first else { continue }
-            wanted["\(ingress) \(decision.prefix)"] = (decision.prefix, path, decision.reason)
+            guard path.count == decision.path.count, let ingress = path.first, let target = path.last else { continue }
+            wanted["\(ingress) \(decision.prefix)"] = (decision.prefix, path, best[decision.prefix]?[target.rawValue], decision.reason)
         }
         for (key, id) in automatic {
             guard let issued = policies[id] else { automatic[key] = nil; clearedSince[key] = nil; continue }
@@ -167,7 +178,8 @@ extension SchedulingCentre {
             clearedSince[key] = nil
         }
         for (key, item) in wanted.sorted(by: { $0.key < $1.key }) {
-            if case let .success(issued) = issue(prefix: item.prefix, path: item.path, lifetimeS: nil, reason: item.reason) {
+            if case let .success(issued) = issue(prefix: item.prefix, path: item.path, lifetimeS: nil, instance: item.instance,
+                                                 reason: item.reason) {
                 automatic[key] = issued.install.policyID
                 logger.notice("condition broken; policy issued", metadata: ["policy": "\(issued.install.policyID)",
                                                                            "for": "\(key)", "reason": "\(item.reason)"])

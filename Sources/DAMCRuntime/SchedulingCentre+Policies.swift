@@ -40,21 +40,27 @@ extension SchedulingCentre {
     }
 
     /// Issues a policy steering calls to `prefix` along `path` (and, when
-    /// the path ends at a gateway, to that gateway).
-    func issue(prefix: ServiceName, path: [NodeID], lifetimeS: Int64?,
+    /// the path ends at a gateway, to that gateway, and to `instance`
+    /// there if given).
+    func issue(prefix: ServiceName, path: [NodeID], lifetimeS: Int64?, instance: Endpoint? = nil,
                reason: String = "operator") -> Result<Issued, PolicyError> {
         let view = networkView()
         if let problem = pathProblem(path, in: view) {
             count("policies_refused")
             return .failure(PolicyError(text: problem))
         }
+        let endsAtGateway = path.last.flatMap { view.graph.node($0.rawValue) }.map { view.gateways.contains($0) } ?? false
+        if instance != nil && !endsAtGateway {
+            count("policies_refused")
+            return .failure(PolicyError(text: "a target instance needs a path that ends at a gateway"))
+        }
         let id = nextPolicyID
         nextPolicyID += 1
         // A path that ends at a gateway pins the call to it there; one that
         // ends at a router hands the call to the FIB where it ends.
-        let endsAtGateway = path.last.flatMap { view.graph.node($0.rawValue) }.map { view.gateways.contains($0) } ?? false
         let install = PolicyInstall(policyID: id, version: 1, issuer: node, match: PolicyMatch(prefix: prefix),
-                                    action: PolicyAction(path: ExplicitPath(hops: path), targetGateway: endsAtGateway ? path.last : nil),
+                                    action: PolicyAction(path: ExplicitPath(hops: path), targetGateway: endsAtGateway ? path.last : nil,
+                                                         targetInstance: instance),
                                     lifetimeSeconds: UInt32(lifetimeS ?? settings.policyLifetimeS))
         let issued = Issued(install: install, nodes: path, issuedAt: MonotonicClock.now(), reason: reason)
         policies[id] = issued

@@ -1,5 +1,6 @@
 import DAMCForwarding
 import DAMCRouting
+import DAMCTopology
 import DAMCWire
 import Testing
 
@@ -125,5 +126,30 @@ struct PolicyTableTests {
         let pinned = Self.forwarding([Self.install(3, gateway: "sg4")])
         #expect(pinned.decide(name: Self.name("/B/1"), hopLimit: 8, flowID: 1, now: Self.second)
                 == .forward(link: 1, node: Self.node("sr1"), matched: Self.name("/B"), target: Self.node("sg4"), policy: 3))
+    }
+
+    @Test("the target gateway of a policy with a target instance hands its calls to that instance")
+    func targetInstance() {
+        let instance = Endpoint(address: .v4(127, 0, 0, 9), port: 9009)
+        var install = Self.install(5, path: ["sg9", "sr2", "sg4"], gateway: "sg4")
+        install.action.targetInstance = instance
+        let atTarget = Self.forwarding([install], at: "sg4")
+        #expect(atTarget.targetInstance(policy: 5, now: Self.second) == instance)
+        #expect(atTarget.targetInstance(policy: nil, now: Self.second) == nil)
+        #expect(atTarget.targetInstance(policy: 5, now: 31 * Self.second) == nil)   // expired
+        // On the way there it means nothing.
+        let onTheWay = Self.forwarding([install], at: "sr2")
+        #expect(onTheWay.targetInstance(policy: 5, now: Self.second) == nil)
+        // The pool takes it while it is healthy, and balances otherwise.
+        var health = ForwardingSettings.Health()
+        health.fall = 1
+        var pool = InstancePool(policy: health)
+        let other = Endpoint(address: .v4(127, 0, 0, 8), port: 9008)
+        pool.sync([(Self.name("/B"), nil, other, 100), (Self.name("/B"), nil, instance, 100)])
+        for draw in 0..<20 {
+            #expect(pool.choose(for: Self.name("/B"), preferring: instance, random: (UInt64(draw), UInt64(draw * 7 + 1))) == instance)
+        }
+        _ = pool.failed(instance, because: "reset", now: 1)
+        #expect(pool.choose(for: Self.name("/B"), preferring: instance, random: (1, 2)) == other)
     }
 }

@@ -14,13 +14,14 @@ struct SchedulingTests {
     static let block: UInt8 = 63
     static let repository = SPATests.repository
     /// sg1 reaches sg2 (which serves /B) through sr1 (cost 20) or sr2
-    /// (cost 40), and sg3 (which serves /B too) through sr2 (cost 30); the
-    /// SCSC listens to sr1. The sr1-sg2 link carries only 1 Mb/s.
+    /// (cost 40), and sg3 (which serves /B too, with two instances) through
+    /// sr2 (cost 30); the SCSC listens to sr1. The sr1-sg2 link carries
+    /// only 1 Mb/s.
     static let topologyText = """
     { "name": "scheduling",
       "nodes": [ { "id": "sg1", "role": "sg" }, { "id": "sr1", "role": "sr" }, { "id": "sr2", "role": "sr" },
                  { "id": "sg2", "role": "sg", "services": [ { "prefix": "/B", "pod": "b", "endpoints": ["127.63.1.4:9204"] } ] },
-                 { "id": "sg3", "role": "sg", "services": [ { "prefix": "/B", "pod": "b3", "endpoints": ["127.63.1.5:9205"] } ] },
+                 { "id": "sg3", "role": "sg", "services": [ { "prefix": "/B", "pod": "b3", "endpoints": ["127.63.1.5:9205", "127.63.1.6:9206"] } ] },
                  { "id": "scsc", "role": "scsc" } ],
       "links": [ { "a": "sg1", "b": "sr1", "cost": 10 }, { "a": "sr1", "b": "sg2", "cost": 10, "capacity_mbps": 1 },
                  { "a": "sg1", "b": "sr2", "cost": 20 }, { "a": "sr2", "b": "sg2", "cost": 20 },
@@ -76,6 +77,8 @@ struct SchedulingTests {
         defer { service.stop() }
         let service3 = try TestService(host: "127.\(Self.block).1.5", port: 9205, name: "b3")
         defer { service3.stop() }
+        let service3x = try TestService(host: "127.\(Self.block).1.6", port: 9206, name: "b3x")
+        defer { service3x.stop() }
         for node in Self.nodes { try harness.start(node) }
         #expect(harness.poll { ForwardingTests.fibHas(harness, "sg1", ["/B"]) })
 
@@ -136,6 +139,23 @@ struct SchedulingTests {
         #expect(harness.request("scsc", ["policy", "withdraw", "\(id)"]) != nil)
         #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
 
+        // A policy with a target instance: sg3 hands every call to that one
+        // of its two instances. Only a path that ends at a gateway may name one.
+        let toRouter = harness.requestError("scsc", ["policy", "install", "/B", "sg1,sr2", "4", "127.\(Self.block).1.6:9206"])
+        #expect(toRouter?.contains("ends at a gateway") == true, "\(String(describing: toRouter))")
+        let pinned = try #require(harness.request("scsc", ["policy", "install", "/B", "sg1,sr2,sg3", "4", "127.\(Self.block).1.6:9206"]))
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg3"] }, "\(Self.hops(harness))")
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg3"] && (try? call()) == "b3x" })
+        #expect(try (0..<12).map { _ in try call() } == Array(repeating: "b3x", count: 12))   // (by chance: 1 in 4,096)
+        #expect(harness.request("scsc", ["policy", "withdraw", "\(Self.integer(pinned["id"]) ?? 0)"]) != nil)
+        #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
+
+        /// The instance at sg3 that sg1's policy names, as its service name.
+        func targeted() -> String? {
+            let target = harness.request("sg1", ["show", "policies"])?["policies"]?.arrayValue?.first?["target_instance"]?.stringValue
+            return ["127.\(Self.block).1.5:9205": "b3", "127.\(Self.block).1.6:9206": "b3x"][target ?? ""]
+        }
+
         // A condition breaks: sg2's only instance goes down. The centre steers
         // sg1's calls to sg3 by CCDR, and withdraws the policy once sg2's
         // instance is back.
@@ -147,7 +167,10 @@ struct SchedulingTests {
         }
         #expect(automatic.count == 1)
         #expect(automatic.first?["reason"]?.stringValue?.contains("sg2") == true, "\(automatic)")
-        #expect(try call() == "b3")
+        // The centre names sg3's fastest instance, and sg3 honours it.
+        #expect(harness.poll { targeted() != nil }, "\(String(describing: harness.request("sg1", ["show", "policies"])))")
+        let target = targeted()
+        #expect(try (0..<10).map { _ in try call() } == Array(repeating: target, count: 10))
         // The SCSC restarts: it learns the LSDB and the telemetry again and
         // issues the policy anew (a new id), which sg1 installs.
         let firstID = Self.integer(automatic.first?["id"])
@@ -174,7 +197,9 @@ struct SchedulingTests {
         #expect(harness.poll { Self.hops(harness) == ["sg1", "sr2", "sg3"] }, "\(Self.hops(harness))")
         let slowReason = harness.request("scsc", ["show", "issued"])?["policies"]?.arrayValue?.first?["reason"]?.stringValue
         #expect(slowReason?.contains("over 50 ms") == true, "\(slowReason ?? "no policy")")
-        #expect(try call() == "b3")
+        #expect(harness.poll { targeted() != nil })
+        let slowTarget = targeted()
+        #expect(try (0..<10).map { _ in try call() } == Array(repeating: slowTarget, count: 10))
         #expect(try slowDown(0))
         #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
         #expect(try call() == "b")

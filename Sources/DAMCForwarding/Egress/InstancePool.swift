@@ -117,16 +117,20 @@ public struct InstancePool: Sendable {
     }
 
     /// Chooses an instance for a call matched on `prefix`, skipping
-    /// `excluded` endpoints (those already tried for this call). `random`
-    /// supplies two independent draws. Counts the call as outstanding.
-    public mutating func choose(for prefix: ServiceName, excluding excluded: [Endpoint] = [],
+    /// `excluded` endpoints (those already tried for this call): the
+    /// `preferred` one when it is a healthy candidate (the target instance
+    /// of a QoS policy), else by the balancing rule. `random` supplies two
+    /// independent draws. Counts the call as outstanding.
+    public mutating func choose(for prefix: ServiceName, excluding excluded: [Endpoint] = [], preferring preferred: Endpoint? = nil,
                                 random: (UInt64, UInt64)) -> Endpoint? {
         let candidates = instances.indices.filter {
             instances[$0].prefix == prefix && instances[$0].healthy && !excluded.contains(instances[$0].endpoint)
         }
         guard !candidates.isEmpty else { return nil }
         let chosen: Int
-        if candidates.count == 1 {
+        if let preferred, let index = candidates.first(where: { instances[$0].endpoint == preferred }) {
+            chosen = index
+        } else if candidates.count == 1 {
             chosen = candidates[0]
         } else {
             let total = candidates.reduce(UInt64(0)) { $0 + UInt64(instances[$1].weight) }

@@ -11,10 +11,12 @@ import Glibc
 extension ForwardingPlane {
     /// A connected instance of `prefix`, trying each healthy one at most
     /// once (`tried` lists those already tried); nil when none took it.
-    func connectInstance(_ prefix: ServiceName, tried: inout [Endpoint]) -> (Int32, Endpoint)? {
+    func connectInstance(_ prefix: ServiceName, tried: inout [Endpoint], preferring: Endpoint? = nil) -> (Int32, Endpoint)? {
         // Flow ids are random enough for two choices, without the two
         // getrandom(2) calls per call that SystemRandomNumberGenerator makes.
-        while let endpoint = pool.withLock({ $0.choose(for: prefix, excluding: tried, random: (FlowID.next(), FlowID.next())) }) {
+        while let endpoint = pool.withLock({
+            $0.choose(for: prefix, excluding: tried, preferring: preferring, random: (FlowID.next(), FlowID.next()))
+        }) {
             tried.append(endpoint)
             if let fd = instancePool.take(endpoint.description) {
                 counters.withLock { $0.add("instance_reuses") }

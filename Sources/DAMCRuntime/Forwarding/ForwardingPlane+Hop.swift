@@ -87,7 +87,8 @@ extension ForwardingPlane {
             return relay(fd, onward, link: link, next: next, pipes: pipes)
         case let .local(matched):
             var tried: [Endpoint] = []
-            if let (instance, endpoint) = connectInstance(matched, tried: &tried) {
+            let preferred = table.targetInstance(policy: header.policyID, now: Self.nowNanoseconds())
+            if let (instance, endpoint) = connectInstance(matched, tried: &tried, preferring: preferred) {
                 return deliver(fd, instance: instance, endpoint: endpoint, prefix: matched, hopLimit: header.hopLimit, pipes: pipes)
             }
             // No local instance could take it: on to another gateway, if any

@@ -115,9 +115,10 @@ extension ForwardingReactor {
         guard let request = try? plane.parser.parse(Array(headBytes), kind: .request), request.byteCount == headLength,
               request.framing == .none else { return .notHere }
         let now = ForwardingPlane.nowNanoseconds()
+        let table = plane.currentTable
         let prefix: ServiceName
-        switch plane.currentTable.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit,
-                                         flowID: header.flowID, policy: header.policyID, now: now) {
+        switch table.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit,
+                            flowID: header.flowID, policy: header.policyID, now: now) {
         case let .local(matched):
             prefix = matched
         case let .forward(link, next, _, target, policy):
@@ -126,7 +127,10 @@ extension ForwardingReactor {
         case .refuse:
             return .notHere
         }
-        guard let endpoint = plane.pool.withLock({ $0.choose(for: prefix, random: (FlowID.next(), FlowID.next())) }) else {
+        let preferred = table.targetInstance(policy: header.policyID, now: now)
+        guard let endpoint = plane.pool.withLock({
+            $0.choose(for: prefix, preferring: preferred, random: (FlowID.next(), FlowID.next()))
+        }) else {
             return .notHere
         }
         guard let lease = takeInstance(endpoint) else {
