@@ -57,8 +57,9 @@ public struct ForwardingTable: Sendable {
     /// next node is no longer a neighbour, the FIB decides as if there
     /// were no policy.
     public func decide(name: ServiceName, target: NodeID? = nil, hopLimit: UInt8, flowID: UInt64,
-                       policy: UInt64? = nil, now: Int64 = 0) -> ForwardingDecision {
-        let entry = policy.map { policies.entry($0, now: now) } ?? (target == nil ? policies.match(name, now: now) : nil)
+                       policy: UInt64? = nil, flowClass: UInt8? = nil, now: Int64 = 0) -> ForwardingDecision {
+        let entry = policy.map { policies.entry($0, now: now) }
+            ?? (target == nil ? policies.match(name, flowClass: flowClass, now: now) : nil)
         if let entry, let decision = follow(entry, name: name, hopLimit: hopLimit, flowID: flowID) { return decision }
         if let target, target != node {
             guard let hops = nodes[target], !hops.isEmpty else {

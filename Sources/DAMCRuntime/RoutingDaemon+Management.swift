@@ -7,7 +7,7 @@ import DAMCWire
 extension RoutingDaemon {
     static let usage = "show neighbors | show lsdb [--detail] [ORIGIN] | show rib | show fib | show interfaces"
         + " | show counters | show version | show pods | show grants | show instances | show flows | show policies"
-        + " | lookup NAME | trace NAME | (scsc) show telemetry | show issued | policy install PREFIX NODE,... [LIFETIME_S [INSTANCE]]"
+        + " | lookup NAME | trace NAME | (scsc) show telemetry | show issued | policy install PREFIX NODE,... [LIFETIME_S [INSTANCE]] [class=N]"
         + " | policy withdraw ID"
 
     func command(_ args: [String]) -> Result<JSONValue, ManagementError> {

@@ -76,13 +76,13 @@ extension RoutingDaemon {
     }
 
     /// The SCSC's policy commands: `policy install PREFIX NODE,NODE,...
-    /// [LIFETIME_S [INSTANCE]]` and `policy withdraw ID`.
+    /// [LIFETIME_S [INSTANCE]] [class=N]` and `policy withdraw ID`.
     func policyCommand(_ args: [String]) -> Result<JSONValue, ManagementError> {
         guard let centre = schedulingCentre else {
             return .failure(.unknownCommand(args.joined(separator: " "), usage: Self.usage))
         }
         switch args.dropFirst().first {
-        case "install"? where (4...6).contains(args.count):
+        case "install"? where args.count >= 4:
             let prefix: ServiceName
             do { prefix = try ServiceName(args[2]) } catch { return .failure(.badArgument("prefix '\(args[2])': \(error)")) }
             var path: [NodeID] = []
@@ -90,20 +90,39 @@ extension RoutingDaemon {
                 guard let id = try? NodeID(String(text)) else { return .failure(.badArgument("'\(text)' is not a node id")) }
                 path.append(id)
             }
+            // Then LIFETIME_S and INSTANCE in that order, or key=value words
+            // (lifetime=, instance=, class=) in any order.
             var lifetime: Int64?
-            if args.count >= 5 {
-                guard let value = Int64(args[4]), (1...86_400).contains(value) else {
-                    return .failure(.badArgument("lifetime '\(args[4])' is not 1 to 86400 seconds"))
-                }
-                lifetime = value
-            }
             var instance: Endpoint?
-            if args.count == 6 {
-                do { instance = try TransportAddress(parsing: args[5]).endpoint } catch {
-                    return .failure(.badArgument("instance '\(args[5])': \(error)"))
+            var flowClass: UInt8?
+            var positional = 0
+            for word in args.dropFirst(4) {
+                var key = positional == 0 ? "lifetime" : positional == 1 ? "instance" : ""
+                var value = word
+                if let equals = word.firstIndex(of: "=") {
+                    key = String(word[..<equals])
+                    value = String(word[word.index(after: equals)...])
+                } else {
+                    positional += 1
+                }
+                switch key {
+                case "lifetime":
+                    guard let seconds = Int64(value), (1...86_400).contains(seconds) else {
+                        return .failure(.badArgument("lifetime '\(value)' is not 1 to 86400 seconds"))
+                    }
+                    lifetime = seconds
+                case "instance":
+                    do { instance = try TransportAddress(parsing: value).endpoint } catch {
+                        return .failure(.badArgument("instance '\(value)': \(error)"))
+                    }
+                case "class":
+                    guard let number = UInt8(value) else { return .failure(.badArgument("class '\(value)' is not 0 to 255")) }
+                    flowClass = number
+                default:
+                    return .failure(.badArgument("'\(word)': expected LIFETIME_S, INSTANCE, lifetime=, instance= or class="))
                 }
             }
-            switch centre.issue(prefix: prefix, path: path, lifetimeS: lifetime, instance: instance) {
+            switch centre.issue(prefix: prefix, path: path, lifetimeS: lifetime, instance: instance, flowClass: flowClass) {
             case let .failure(error): return .failure(.badArgument(error.text))
             case let .success(issued):
                 return .success(.object([
@@ -117,7 +136,7 @@ extension RoutingDaemon {
             guard centre.withdraw(id) else { return .failure(.badArgument("no policy \(id)")) }
             return .success(.object(["id": .int(Int64(id)), "withdrawn": .bool(true)]))
         default:
-            return .failure(.badArgument("usage: policy install PREFIX NODE,NODE,... [LIFETIME_S [INSTANCE]] | policy withdraw ID"))
+            return .failure(.badArgument("usage: policy install PREFIX NODE,NODE,... [LIFETIME_S [INSTANCE]] [class=N] | policy withdraw ID"))
         }
     }
 

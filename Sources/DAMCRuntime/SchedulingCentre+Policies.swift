@@ -42,7 +42,7 @@ extension SchedulingCentre {
     /// Issues a policy steering calls to `prefix` along `path` (and, when
     /// the path ends at a gateway, to that gateway, and to `instance`
     /// there if given).
-    func issue(prefix: ServiceName, path: [NodeID], lifetimeS: Int64?, instance: Endpoint? = nil,
+    func issue(prefix: ServiceName, path: [NodeID], lifetimeS: Int64?, instance: Endpoint? = nil, flowClass: UInt8? = nil,
                reason: String = "operator") -> Result<Issued, PolicyError> {
         let view = networkView()
         if let problem = pathProblem(path, in: view) {
@@ -58,7 +58,7 @@ extension SchedulingCentre {
         nextPolicyID += 1
         // A path that ends at a gateway pins the call to it there; one that
         // ends at a router hands the call to the FIB where it ends.
-        let install = PolicyInstall(policyID: id, version: 1, issuer: node, match: PolicyMatch(prefix: prefix),
+        let install = PolicyInstall(policyID: id, version: 1, issuer: node, match: PolicyMatch(prefix: prefix, flowClass: flowClass),
                                     action: PolicyAction(path: ExplicitPath(hops: path), targetGateway: endsAtGateway ? path.last : nil,
                                                          targetInstance: instance),
                                     lifetimeSeconds: UInt32(lifetimeS ?? settings.policyLifetimeS))
@@ -136,6 +136,8 @@ extension SchedulingCentre {
                 "path": .array(issued.nodes.map { .string($0.rawValue) }),
                 "lifetime_s": .int(Int64(issued.install.lifetimeSeconds)),
                 "age_ms": .int((now - issued.issuedAt) / 1_000_000), "reason": .string(issued.reason),
+                "flow_class": issued.install.match.flowClass.map { .int(Int64($0)) } ?? .null,
+                "target_instance": issued.install.action.targetInstance.map { .string($0.description) } ?? .null,
                 "nodes": .array(issued.nodes.map { target in
                     let ack = issued.acks[target]
                     return .object([

@@ -74,7 +74,7 @@ struct RevokeCommand: ParsableCommand {
     }
 }
 
-/// `damcctl policy install PREFIX NODE,NODE,... [LIFETIME_S [INSTANCE]]` and
+/// `damcctl policy install PREFIX NODE,NODE,... [LIFETIME_S [INSTANCE]] [class=N]` and
 /// `damcctl policy withdraw ID` (on the SCSC): an explicit path for a
 /// prefix, pushed to every node on it (docs/scheduling.md §policies).
 struct PolicyCommand: ParsableCommand {
@@ -84,7 +84,7 @@ struct PolicyCommand: ParsableCommand {
 
     @OptionGroup var target: Target
 
-    @Argument(help: "install PREFIX NODE,NODE,... [LIFETIME_S [INSTANCE]] | withdraw ID")
+    @Argument(help: "install PREFIX NODE,NODE,... [LIFETIME_S [INSTANCE]] [class=N] | withdraw ID")
     var words: [String]
 
     func run() throws {

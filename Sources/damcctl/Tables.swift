@@ -87,8 +87,8 @@ enum Tables {
                 return .object(members)
             }
             return "Policies issued by \(node)\n" + table(.array(policies), [
-                ("ID", "id"), ("VERSION", "version"), ("PREFIX", "prefix"), ("PATH", "path"), ("LIFETIME(s)", "lifetime_s"),
-                ("AGE(ms)", "age_ms"), ("NODES", "nodes")])
+                ("ID", "id"), ("VERSION", "version"), ("PREFIX", "prefix"), ("CLASS", "flow_class"), ("PATH", "path"),
+                ("INSTANCE", "target_instance"), ("LIFETIME(s)", "lifetime_s"), ("AGE(ms)", "age_ms"), ("NODES", "nodes")])
         case "trace":
             let outcome = data["status"]?.stringValue == "reachable"
                 ? "reachable"

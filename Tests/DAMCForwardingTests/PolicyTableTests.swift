@@ -152,4 +152,24 @@ struct PolicyTableTests {
         _ = pool.failed(instance, because: "reset", now: 1)
         #expect(pool.choose(for: Self.name("/B"), preferring: instance, random: (1, 2)) == other)
     }
+
+    @Test("the ingress steers by flow class: DAMC-Flow-Class read strictly, class-bound policies only for their class")
+    func flowClasses() throws {
+        let table = Self.forwarding([Self.install(4, path: ["sg1", "sr2", "sg4"], gateway: "sg4", flowClass: 7)])
+        #expect(table.decide(name: Self.name("/B/1"), hopLimit: 8, flowID: 1, flowClass: 7, now: Self.second)
+                == .forward(link: 2, node: Self.node("sr2"), matched: Self.name("/B"), target: Self.node("sg4"), policy: 4))
+        for other: UInt8? in [nil, 8] {
+            #expect(table.decide(name: Self.name("/B/1"), hopLimit: 8, flowID: 1, flowClass: other, now: Self.second)
+                    == .forward(link: 1, node: Self.node("sr1"), matched: Self.name("/B"), target: nil, policy: nil))
+        }
+        let parser = HTTPHeadParser()
+        func head(_ fields: String) throws -> HTTPHead {
+            try #require(try parser.parse(Array("GET /B/1 HTTP/1.1\r\nHost: t\r\n\(fields)\r\n".utf8), kind: .request))
+        }
+        #expect(try FlowClassField.value(in: head("damc-flow-class: 7\r\n")) == 7)
+        #expect(try FlowClassField.value(in: head("")) == nil)
+        for bad in ["DAMC-Flow-Class: 256\r\n", "DAMC-Flow-Class: seven\r\n", "DAMC-Flow-Class: 1\r\nDAMC-Flow-Class: 2\r\n"] {
+            #expect(throws: HTTPError.self) { try FlowClassField.value(in: head(bad)) }
+        }
+    }
 }

@@ -150,6 +150,24 @@ struct SchedulingTests {
         #expect(harness.request("scsc", ["policy", "withdraw", "\(Self.integer(pinned["id"]) ?? 0)"]) != nil)
         #expect(harness.poll { Self.hops(harness) == ["sg1", "sr1", "sg2"] }, "\(Self.hops(harness))")
 
+        // A policy bound to flow class 7 steers only the calls that carry it.
+        func call(class flowClass: String) throws -> HTTPTestClient.Response {
+            try HTTPTestClient(host: ingress, port: 18080, timeoutSeconds: 30).request("GET", "/B/x", headers: ["DAMC-Flow-Class: \(flowClass)"])
+        }
+        let badClass = harness.requestError("scsc", ["policy", "install", "/B", "sg1,sr2,sg3", "class=300"])
+        #expect(badClass?.contains("not 0 to 255") == true, "\(String(describing: badClass))")
+        let classed = try #require(harness.request("scsc", ["policy", "install", "/B", "sg1,sr2,sg3", "lifetime=4",
+                                                           "instance=127.\(Self.block).1.6:9206", "class=7"]))
+        #expect(harness.poll { (try? call(class: "7"))?.json?["service"] as? String == "b3x" })
+        #expect(try (0..<6).map { _ in try call(class: "7").json?["service"] as? String } == Array(repeating: "b3x", count: 6))
+        #expect(try call(class: "8").json?["service"] as? String == "b")
+        #expect(try call() == "b")
+        let refused = try call(class: "seven")
+        #expect(refused.status == 400 && refused.text.contains("DAMC-Flow-Class"), "\(refused.text)")
+        let issuedClass = harness.request("scsc", ["show", "issued"])?["policies"]?.arrayValue?.first
+        #expect(issuedClass?["flow_class"] == .int(7) && issuedClass?["target_instance"] == .string("127.\(Self.block).1.6:9206"))
+        #expect(harness.request("scsc", ["policy", "withdraw", "\(Self.integer(classed["id"]) ?? 0)"]) != nil)
+
         /// The instance at sg3 that sg1's policy names, as its service name.
         func targeted() -> String? {
             let target = harness.request("sg1", ["show", "policies"])?["policies"]?.arrayValue?.first?["target_instance"]?.stringValue

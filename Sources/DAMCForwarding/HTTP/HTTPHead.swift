@@ -53,6 +53,12 @@ public struct HTTPHead: Sendable, Equatable {
         return String(decoding: raw[range.value], as: UTF8.self)
     }
 
+    /// Every value of a field, by case-insensitive name, in order.
+    public func values(of name: String) -> [String] {
+        let wanted = Array(name.utf8)
+        return fieldRanges.filter { Self.sameName(raw[$0.name], wanted) }.map { String(decoding: raw[$0.value], as: UTF8.self) }
+    }
+
     /// ASCII case-insensitive equality of a field name and `lowered` (or any case).
     static func sameName(_ name: ArraySlice<UInt8>, _ other: [UInt8]) -> Bool {
         guard name.count == other.count else { return false }

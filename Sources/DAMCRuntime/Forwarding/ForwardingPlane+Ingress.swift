@@ -78,11 +78,18 @@ extension ForwardingPlane {
         } catch {
             return fail(ErrorResponse(error, hop: node), head, client: client)
         }
+        let flowClass: UInt8?
+        do throws(HTTPError) {
+            flowClass = try FlowClassField.value(in: head)
+        } catch {
+            return fail(ErrorResponse(error, hop: node), head, client: client)
+        }
         let flowID = FlowID.next()
         // A request that comes back into DAMC carries what its hops left.
         let hopLimit = min(UInt8(settings.hopLimit), HopLimitField.value(in: head) ?? .max)
         let table = currentTable
-        var decision = table.decide(name: name, hopLimit: hopLimit, flowID: flowID, now: Self.nowNanoseconds())
+        var decision = table.decide(name: name, hopLimit: hopLimit, flowID: flowID, flowClass: flowClass,
+                                    now: Self.nowNanoseconds())
         if case let .local(matched) = decision {
             var tried: [Endpoint] = []
             if let (fd, endpoint) = connectInstance(matched, tried: &tried) {

@@ -133,9 +133,17 @@ extension ForwardingReactor {
             plane.counters.withLock { $0.add("ingress_requests") }
             return escalate(connection, head, headBytes)
         }
+        let flowClass: UInt8?
+        do throws(HTTPError) {
+            flowClass = try FlowClassField.value(in: head)
+        } catch {
+            plane.counters.withLock { $0.add("ingress_requests") }
+            fail(connection, ErrorResponse(error, hop: plane.node), head)
+            return
+        }
         let flowID = FlowID.next()
         let hopLimit = min(UInt8(plane.settings.hopLimit), HopLimitField.value(in: head) ?? .max)
-        let decision = plane.currentTable.decide(name: name, hopLimit: hopLimit, flowID: flowID,
+        let decision = plane.currentTable.decide(name: name, hopLimit: hopLimit, flowID: flowID, flowClass: flowClass,
                                                  now: ForwardingPlane.nowNanoseconds())
         switch decision {
         case let .refuse(reason, text):
