@@ -58,6 +58,9 @@ for summary in sys.argv[2:]:
         fields = line.split()
         if fields and fields[-1].replace("_", "").isalnum() and fields[-1] not in ("syscall", "total") and fields[0][0].isdigit():
             used.add(fields[-1])
+if not used:
+    print("no system calls in the summaries given (did the traced daemons exit before strace wrote them?)")
+    sys.exit(1)
 refused = sorted(name for name in used if name not in allowed or name in denied)
 print(f"system calls seen: {len(used)}; refused by SystemCallFilter: {refused if refused else 'none'}")
 sys.exit(1 if refused else 0)
