@@ -107,9 +107,10 @@ public struct HTTPHeadParser: Sendable {
 
     static func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 
+    static let versionPrefix: [UInt8] = Array("HTTP/1.".utf8)
+
     static func version(_ bytes: ArraySlice<UInt8>) throws(HTTPError) -> Int {
-        let expected: [UInt8] = Array("HTTP/1.".utf8)
-        guard bytes.count == 8, bytes.prefix(7).elementsEqual(expected) else {
+        guard bytes.count == 8, bytes.prefix(7).elementsEqual(versionPrefix) else {
             throw .malformedStartLine("no HTTP version in '\(text(bytes.prefix(64)))'")
         }
         switch bytes.last! {
@@ -137,7 +138,7 @@ public struct HTTPHeadParser: Sendable {
             throw .malformedStartLine(text(line.prefix(128)))
         }
         head.minorVersion = try version(parts[0])
-        head.status = Int(text(parts[1]))!
+        head.status = parts[1].reduce(0) { $0 * 10 + Int($1 - 0x30) }
     }
 
     // MARK: Fields
