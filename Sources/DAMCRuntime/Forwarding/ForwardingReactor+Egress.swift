@@ -402,7 +402,7 @@ extension ForwardingReactor {
             $0.flowStarted(next.rawValue)
             $0.sent(UInt64(rest.count - 8), on: link)
         }
-        lease.relayOwner = connection
+        lease.owner = connection
         connection.relay = RelayCall(lease: lease, next: next, replyLimit: ForwardingPlane.maxHeaderFrame)
         return .relayed
     }

@@ -49,14 +49,12 @@ final class ForwardingReactor: @unchecked Sendable {
     /// use by a call (`owner`) or idle, kept registered for the next call
     /// on its link (no epoll_ctl and no liveness poll per call; a neighbour
     /// that closes an idle one is noticed at once).
-    var hops: [UInt64: HopLease] = [:]
-    var idleHops: [LinkID: [HopLease]] = [:]
+    var hops: ConnectionLeases<LinkID>
     /// Connections from neighbours, by id.
     var neighbors: [UInt64: NeighborConnection] = [:]
     /// Keep-alive connections to local instances registered with this
     /// loop, by id, in use or idle (as `hops`, for the egress).
-    var instanceLeases: [UInt64: InstanceLease] = [:]
-    var idleInstances: [Endpoint: [InstanceLease]] = [:]
+    var instances: ConnectionLeases<Endpoint>
     var nextID: UInt64 = 1
     private var lastSweep: Int64 = 0
 
@@ -65,6 +63,8 @@ final class ForwardingReactor: @unchecked Sendable {
 
     init(plane: ForwardingPlane) throws(SystemError) {
         self.plane = plane
+        hops = ConnectionLeases(maxIdleMs: plane.hopPool.maxIdleMs, maxPerKey: plane.hopPool.maxPerKey)
+        instances = ConnectionLeases(maxIdleMs: plane.instancePool.maxIdleMs, maxPerKey: plane.instancePool.maxPerKey)
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epoll >= 0 else { throw SystemError("epoll_create1", "forwarding reactor") }
         wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -109,9 +109,9 @@ final class ForwardingReactor: @unchecked Sendable {
                     if let connection = connections[data >> 2] { clientEvent(connection, mask) }
                 case Tag.lease:
                     guard let lease = hops[data >> 2] else { continue }
-                    if let owner = lease.owner {
+                    if let owner = lease.owner as? IngressConnection {
                         upstreamEvent(owner, mask)
-                    } else if let relay = lease.relayOwner {
+                    } else if let relay = lease.owner as? NeighborConnection {
                         relayEvent(relay, mask)
                     } else {
                         discard(lease)   // idle: closed by the neighbour, or junk
@@ -119,8 +119,8 @@ final class ForwardingReactor: @unchecked Sendable {
                 case Tag.neighbor:
                     if let connection = neighbors[data >> 2] { neighborEvent(connection, mask) }
                 default:
-                    guard let lease = instanceLeases[data >> 2] else { continue }
-                    if let owner = lease.owner { instanceEvent(owner, mask) } else { discardInstance(lease) }   // idle: closed
+                    guard let lease = instances[data >> 2] else { continue }
+                    if let owner = lease.owner as? NeighborConnection { instanceEvent(owner, mask) } else { discardInstance(lease) }
                 }
             }
             let now = MonotonicClock.now()
@@ -153,90 +153,66 @@ final class ForwardingReactor: @unchecked Sendable {
         return nextID
     }
 
-    // MARK: Hop connections of this loop
+    // MARK: Connections kept by this loop
 
     /// An idle connection to the neighbour on `link`: this loop's own, else
     /// one from the plane's pool (registered here from now on), else nil.
     func takeHop(_ link: LinkID) -> HopLease? {
-        let now = MonotonicClock.now()
-        while let lease = idleHops[link]?.popLast() {
-            if (now - lease.since) / 1_000_000 < plane.hopPool.maxIdleMs { return lease }
-            discard(lease)
-        }
+        if let lease = hops.takeIdle(link, now: MonotonicClock.now(), stale: closeDescriptor) { return lease }
         guard let fd = plane.hopPool.take("link:\(link)") else { return nil }
-        let lease = HopLease(fd: fd, id: nextID, link: link)
-        nextID += 1
-        guard register(fd, lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue)) else {
-            close(fd)
-            return nil
-        }
-        hops[lease.id] = lease
-        return lease
-    }
-
-    /// Keeps an idle hop connection registered for the next call on its link.
-    func park(_ lease: HopLease) {
-        lease.owner = nil
-        lease.relayOwner = nil
-        lease.since = MonotonicClock.now()
-        if (idleHops[lease.link]?.count ?? 0) >= plane.hopPool.maxPerKey { return discard(lease) }
-        idleHops[lease.link, default: []].append(lease)
-    }
-
-    /// Closes a hop connection (broken, surplus, idle too long, or closed
-    /// by the neighbour while idle).
-    func discard(_ lease: HopLease) {
-        guard hops.removeValue(forKey: lease.id) != nil else { return }
-        if lease.owner == nil && lease.relayOwner == nil, let index = idleHops[lease.link]?.firstIndex(where: { $0 === lease }) {
-            idleHops[lease.link]?.remove(at: index)
-        }
-        lease.owner = nil
-        lease.relayOwner = nil
-        unregister(lease.fd)
-        close(lease.fd)
+        return adopt(fd, key: link, tag: Tag.lease, into: &hops)
     }
 
     /// An idle keep-alive connection to `endpoint`: this loop's own, else
     /// one from the plane's pool (registered here from now on), else nil.
     func takeInstance(_ endpoint: Endpoint) -> InstanceLease? {
-        let now = MonotonicClock.now()
-        while let lease = idleInstances[endpoint]?.popLast() {
-            if (now - lease.since) / 1_000_000 < plane.instancePool.maxIdleMs { return lease }
-            discardInstance(lease)
-        }
+        if let lease = instances.takeIdle(endpoint, now: MonotonicClock.now(), stale: closeDescriptor) { return lease }
         guard let fd = plane.instancePool.take(endpoint.description) else { return nil }
-        let lease = InstanceLease(fd: fd, id: makeID(), endpoint: endpoint)
-        guard register(fd, lease.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue)) else {
+        return adopt(fd, key: endpoint, tag: Tag.instance, into: &instances)
+    }
+
+    /// Registers a connection taken from a plane's pool with this loop.
+    private func adopt<Key>(_ fd: Int32, key: Key, tag: UInt64, into set: inout ConnectionLeases<Key>) -> ConnectionLease<Key>? {
+        let lease = ConnectionLease(fd: fd, id: makeID(), key: key)
+        guard register(fd, lease.id << 2 | tag, UInt32(EPOLLIN.rawValue)) else {
             close(fd)
             return nil
         }
-        instanceLeases[lease.id] = lease
+        set.add(lease)
         return lease
+    }
+
+    private func closeDescriptor<Key>(_ lease: ConnectionLease<Key>) {
+        unregister(lease.fd)
+        close(lease.fd)
+    }
+
+    /// Keeps an idle hop connection registered for the next call on its link.
+    func park(_ lease: HopLease) {
+        if !hops.park(lease, now: MonotonicClock.now()) { discard(lease) }
     }
 
     /// Keeps an idle instance connection registered for the next call.
     func parkInstance(_ lease: InstanceLease) {
-        lease.owner = nil
-        lease.since = MonotonicClock.now()
-        if (idleInstances[lease.endpoint]?.count ?? 0) >= plane.instancePool.maxPerKey { return discardInstance(lease) }
-        idleInstances[lease.endpoint, default: []].append(lease)
+        if !instances.park(lease, now: MonotonicClock.now()) { discardInstance(lease) }
+    }
+
+    /// Closes a hop connection (broken, surplus, idle too long, or closed
+    /// by the neighbour while idle).
+    func discard(_ lease: HopLease) {
+        if hops.remove(lease) { closeDescriptor(lease) }
     }
 
     /// Closes an instance connection (broken, surplus, idle too long, or
     /// closed by the instance while idle).
     func discardInstance(_ lease: InstanceLease) {
-        guard let fd = releaseInstance(lease) else { return }
-        close(fd)
+        if instances.remove(lease) { closeDescriptor(lease) }
     }
 
     /// Takes an instance connection out of this loop without closing it
     /// (a worker goes on with it); nil if it was not here.
     func releaseInstance(_ lease: InstanceLease) -> Int32? {
-        guard instanceLeases.removeValue(forKey: lease.id) != nil else { return nil }
-        if lease.owner == nil, let index = idleInstances[lease.endpoint]?.firstIndex(where: { $0 === lease }) {
-            idleInstances[lease.endpoint]?.remove(at: index)
-        }
-        lease.owner = nil
+        guard instances.remove(lease) else { return nil }
         unregister(lease.fd)
         return lease.fd
     }
@@ -244,13 +220,8 @@ final class ForwardingReactor: @unchecked Sendable {
     /// Idle connections past their time, or all of them when stopping.
     func sweepLeases(_ now: Int64) {
         let stopping = plane.isStopping
-        for lease in Array(idleHops.values.joined()) where stopping || (now - lease.since) / 1_000_000 >= plane.hopPool.maxIdleMs {
-            discard(lease)
-        }
-        for lease in Array(idleInstances.values.joined())
-        where stopping || (now - lease.since) / 1_000_000 >= plane.instancePool.maxIdleMs {
-            discardInstance(lease)
-        }
+        for lease in hops.expired(now: now, every: stopping) { discard(lease) }
+        for lease in instances.expired(now: now, every: stopping) { discardInstance(lease) }
     }
 
     // MARK: epoll

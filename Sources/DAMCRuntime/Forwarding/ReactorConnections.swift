@@ -76,25 +76,6 @@ final class HopCall {
     }
 }
 
-/// A hop connection registered with an ingress loop.
-final class HopLease {
-    let fd: Int32
-    let id: UInt64
-    let link: LinkID
-    /// The connection whose call uses it (an ingress call, or a relay on a
-    /// router); both nil while idle.
-    var owner: IngressConnection?
-    var relayOwner: NeighborConnection?
-    /// When it last became idle.
-    var since: Int64 = 0
-
-    init(fd: Int32, id: UInt64, link: LinkID) {
-        self.fd = fd
-        self.id = id
-        self.link = link
-    }
-}
-
 /// A neighbour's connection on a forwarding loop: between calls it waits
 /// for the next forwarding header; during a call carried here, the call's
 /// response goes out on it.
@@ -149,30 +130,13 @@ final class EgressCall {
     /// Passive evidence against the instance, if the call failed on it.
     var failure: String?
 
-    var endpoint: Endpoint { lease.endpoint }
+    var endpoint: Endpoint { lease.key }
 
     init(lease: InstanceLease, prefix: ServiceName, request: HTTPHead, pendingReply: [UInt8]) {
         self.lease = lease
         self.prefix = prefix
         self.request = request
         self.pendingReply = pendingReply
-    }
-}
-
-/// A keep-alive connection to a local instance registered with a
-/// forwarding loop.
-final class InstanceLease {
-    let fd: Int32
-    let id: UInt64
-    let endpoint: Endpoint
-    /// The neighbour connection whose call uses it; nil while idle.
-    var owner: NeighborConnection?
-    var since: Int64 = 0
-
-    init(fd: Int32, id: UInt64, endpoint: Endpoint) {
-        self.fd = fd
-        self.id = id
-        self.endpoint = endpoint
     }
 }
 
