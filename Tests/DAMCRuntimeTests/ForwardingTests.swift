@@ -151,6 +151,17 @@ struct ForwardingTests {
         }
         #expect(count == 64 << 20)
         #expect(blob.header("X-SHA256") == received.hex)
+        // The same from an instance that closes its connection right after
+        // the body: what it sent before closing all arrives.
+        let closing = try Self.client()
+        try closing.send("GET /B/blob?size=\(16 << 20)&close=1 HTTP/1.1\r\nHost: t\r\n\r\n")
+        let closingDigest = SHA256Digest()
+        var closingCount = 0
+        let closed = try closing.response { piece in
+            closingDigest.update(piece)
+            closingCount += piece.count
+        }
+        #expect(closingCount == 16 << 20 && closed.header("X-SHA256") == closingDigest.hex)
 
         // Two requests in one write (pipelining): two answers, in order.
         let pipelined = try Self.client()

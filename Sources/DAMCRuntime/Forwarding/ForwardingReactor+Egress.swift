@@ -196,6 +196,7 @@ extension ForwardingReactor {
 
     func instanceEvent(_ connection: NeighborConnection, _ mask: UInt32) {
         guard let call = connection.call else { return }
+        if call.paused { return quieten(call.lease.fd, mask) }
         while !connection.hasOutput {
             switch receive(call.lease.fd, into: &call.buffer, max: 65_536) {
             case .bytes:
@@ -410,6 +411,7 @@ extension ForwardingReactor {
     /// Bytes coming back along a relayed call: passed on verbatim until END.
     func relayEvent(_ connection: NeighborConnection, _ mask: UInt32) {
         guard let relay = connection.relay else { return }
+        if relay.paused { return quieten(relay.lease.fd, mask) }
         while !connection.hasOutput {
             var chunk: [UInt8] = []
             switch receive(relay.lease.fd, into: &chunk, max: 65_536) {
@@ -516,12 +518,12 @@ extension ForwardingReactor {
         updateNeighborInterest(connection)
         if let relay = connection.relay, relay.paused {
             relay.paused = false
-            modify(relay.lease.fd, relay.lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue))
+            watch(relay.lease.fd, relay.lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue))
             relayEvent(connection, UInt32(EPOLLIN.rawValue))
         }
         if let call = connection.call, call.paused {
             call.paused = false
-            modify(call.lease.fd, call.lease.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue))
+            watch(call.lease.fd, call.lease.id << 2 | Tag.instance, UInt32(EPOLLIN.rawValue))
             if respond(connection, call), connection.call === call { instanceEvent(connection, UInt32(EPOLLIN.rawValue)) }
         }
         return neighbors[connection.id] != nil

@@ -222,6 +222,7 @@ extension ForwardingReactor {
 
     func upstreamEvent(_ connection: IngressConnection, _ mask: UInt32) {
         guard let call = connection.call else { return }
+        if call.paused { return quieten(call.lease.fd, mask) }
         var ended = false
         // Read while the client keeps up; a backlog pauses the upstream.
         while !connection.hasOutput {
@@ -462,7 +463,7 @@ extension ForwardingReactor {
         }
         if let call = connection.call, call.paused {
             call.paused = false
-            modify(call.lease.fd, call.lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue))
+            watch(call.lease.fd, call.lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue))
             updateClientInterest(connection)
             // Bytes read before the pause may already hold more of the response.
             if consume(connection, call), connection.call === call { upstreamEvent(connection, UInt32(EPOLLIN.rawValue)) }

@@ -238,6 +238,23 @@ final class ForwardingReactor: @unchecked Sendable {
         _ = epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event)
     }
 
+    /// Sets what `fd` waits for, adding it back if it had been taken out
+    /// (`quieten`).
+    func watch(_ fd: Int32, _ data: UInt64, _ events: UInt32) {
+        var event = epoll_event()
+        damc_epoll_event_set(&event, events, data)
+        if epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) != 0 && errno == ENOENT {
+            _ = epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
+        }
+    }
+
+    /// A paused connection whose far end hung up stays reported (EPOLLHUP
+    /// needs no interest): it leaves the epoll set until its call resumes
+    /// and reads what is left, so the loop does not spin meanwhile.
+    func quieten(_ fd: Int32, _ mask: UInt32) {
+        if mask & (UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 { unregister(fd) }
+    }
+
     func unregister(_ fd: Int32) {
         var event = epoll_event()
         _ = epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &event)

@@ -6,6 +6,7 @@ GET  /admin/delay?ms=N  from now on, every request (this one excepted) is
                         answered N ms late: a slow instance (the lab's
                         slow-instance scenario); 0 restores
 GET  /.../blob?size=N   N bytes of a fixed pattern; X-SHA256 header has their digest
+                        (&close: with Connection: close, closing after the body)
 GET  anything else      JSON {"service": NAME, "path": PATH, "method": "GET"}
 POST anything           reads the body (Content-Length or chunked) and answers
                         JSON {"service": NAME, "bytes": N, "sha256": HEX}
@@ -69,6 +70,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(size))
             self.send_header("X-SHA256", digest.hexdigest())
+            if "close" in query:   # the instance closes once the body is out
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             left = size
             while left > 0:
