@@ -267,6 +267,12 @@ extension ForwardingReactor {
         call.buffer.removeFirst(take)
         call.moved += UInt64(take)
         call.remaining -= UInt64(take)
+        if call.moved - call.counted >= EgressCall.loadStep {
+            // Link load as the body moves, not in one lump at its end.
+            let step = call.moved - call.counted
+            call.counted = call.moved
+            plane.counters.withLock { $0.sent(step, on: connection.pipes.inbound) }
+        }
         if call.remaining == 0 {
             emit(connection, call, HopFrames.header(0))
             endCall(connection, call, moved: call.moved, errored: false)
@@ -361,7 +367,7 @@ extension ForwardingReactor {
                 $0.add("egress_response_bytes", Int(moved))
                 $0.add("egress_responses")
             }
-            $0.sent(moved, on: connection.pipes.inbound)
+            $0.sent(moved - min(moved, call.counted), on: connection.pipes.inbound)
             $0.flowEnded("local")
         }
         if keep { parkInstance(call.lease) } else { discardInstance(call.lease) }

@@ -125,6 +125,9 @@ final class EgressCall {
     /// Body bytes framed so far, and still to come (a length-framed body).
     var moved: UInt64 = 0
     var remaining: UInt64 = 0
+    /// Body bytes already counted as link load, in steps of `loadStep`.
+    var counted: UInt64 = 0
+    static let loadStep: UInt64 = 16_384
     /// Reading the instance stopped until the neighbour catches up.
     var paused = false
     /// Passive evidence against the instance, if the call failed on it.
