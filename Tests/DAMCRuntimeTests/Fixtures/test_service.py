@@ -20,7 +20,6 @@ import http.server
 import json
 import sys
 import threading
-import time
 import urllib.parse
 
 PATTERN = bytes((i * 7 + (i >> 8)) & 0xFF for i in range(1 << 16))
@@ -43,15 +42,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def slow_down(self):
-        # The behaviour under test, not a wait: this instance is slow.
+        """A slow instance answers late: until its delay has passed, or at
+        once when it is made fast again (the answers held back go out)."""
         if self.server.delay_ms > 0:
-            time.sleep(self.server.delay_ms / 1000)
+            self.server.fast.wait(self.server.delay_ms / 1000)
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         if url.path == "/admin/delay":
             self.server.delay_ms = max(0, int(query.get("ms", ["0"])[0]))
+            if self.server.delay_ms > 0:
+                self.server.fast.clear()
+            else:
+                self.server.fast.set()
             self.reply(200, json.dumps({"delay_ms": self.server.delay_ms}).encode() + b"\n")
             return
         self.slow_down()
@@ -126,6 +130,8 @@ def main():
     server = Server((address, port), Handler)
     server.name = name
     server.delay_ms = 0
+    server.fast = threading.Event()
+    server.fast.set()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print("ready", flush=True)
     sys.stdin.read()
