@@ -60,24 +60,10 @@ extension SchedulingCentre {
             for instance in report.telemetry.instances { byPrefix[instance.prefix, default: []].append(instance) }
             for (prefix, instances) in byPrefix {
                 let limits = settings.conditions.limits(for: prefix)
-                var problems: [String] = []
-                let good = instances.contains { instance in
-                    if !instance.available { problems.append("\(instance.endpoint) is down"); return false }
-                    if let rtt = instance.rttMicros, Int64(rtt) > limits.rttMs * 1000 {
-                        problems.append("\(instance.endpoint) answers in \(rtt / 1000) ms, over \(limits.rttMs) ms")
-                        return false
-                    }
-                    if Int64(instance.lossPPM) > limits.lossPPM {
-                        problems.append("\(instance.endpoint) loses \(instance.lossPPM) ppm, over \(limits.lossPPM)")
-                        return false
-                    }
-                    return true
-                }
-                serving[prefix, default: []].append(Steering.Server(gateway: from, ok: good, why: problems.joined(separator: "; ")))
-                let fine = instances.filter { instance in
-                    instance.available && Int64(instance.lossPPM) <= limits.lossPPM
-                        && (instance.rttMicros.map { Int64($0) <= limits.rttMs * 1000 } ?? true)
-                }
+                let problems = instances.map { Self.problem(with: $0, limits: limits) }
+                let fine = zip(instances, problems).filter { $0.1 == nil }.map(\.0)
+                serving[prefix, default: []].append(Steering.Server(gateway: from, ok: !fine.isEmpty,
+                                                                    why: problems.compactMap { $0 }.joined(separator: "; ")))
                 if let fastest = fine.min(by: { ($0.rttMicros ?? .max) < ($1.rttMicros ?? .max) }) {
                     best[prefix, default: [:]][report.telemetry.reporter.rawValue] = fastest.endpoint
                 }
@@ -85,6 +71,18 @@ extension SchedulingCentre {
         }
         return Inputs(view: view, load: steeringLoad(load, graph: view.graph), serving: serving, best: best,
                       threshold: settings.conditions.congestion)
+    }
+
+    /// Why `instance` breaks the conditions, or nil when it meets them.
+    static func problem(with instance: InstanceReport, limits: (rttMs: Int64, lossPPM: Int64)) -> String? {
+        if !instance.available { return "\(instance.endpoint) is down" }
+        if let rtt = instance.rttMicros, Int64(rtt) > limits.rttMs * 1000 {
+            return "\(instance.endpoint) answers in \(rtt / 1000) ms, over \(limits.rttMs) ms"
+        }
+        if Int64(instance.lossPPM) > limits.lossPPM {
+            return "\(instance.endpoint) loses \(instance.lossPPM) ppm, over \(limits.lossPPM)"
+        }
+        return nil
     }
 
     /// The loads steering decides on: a call's response comes back over the

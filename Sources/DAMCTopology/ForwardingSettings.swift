@@ -7,6 +7,13 @@ import DAMCWire
 public struct ForwardingSettings: Sendable, Equatable {
     /// Health checks of a gateway's instances (HAProxy's inter/fall/rise).
     public struct Health: Sendable, Equatable {
+        /// Why `path` cannot be a probe's path (it must start with / and
+        /// hold no spaces or control bytes), or nil when it can.
+        public static func problem(httpPath path: String) -> String? {
+            path.hasPrefix("/") && path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+                ? nil : "'\(path)' must be a path starting with / and without spaces"
+        }
+
         public var intervalMs: Int64 = 1000
         public var timeoutMs: Int64 = 500
         public var fall: Int = 3
@@ -59,9 +66,7 @@ public struct ForwardingSettings: Sendable, Equatable {
             settings.health.fall = Int(try health.optionalInteger("fall", in: 1...1000) ?? 3)
             settings.health.rise = Int(try health.optionalInteger("rise", in: 1...1000) ?? 2)
             if let path = try health.optionalString("http_path") {
-                guard path.hasPrefix("/"), path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-                    throw health.error("http_path", "'\(path)' must be a path starting with / and without spaces")
-                }
+                if let problem = Health.problem(httpPath: path) { throw health.error("http_path", problem) }
                 settings.health.httpPath = path
             }
             guard settings.health.timeoutMs <= settings.health.intervalMs else {

@@ -68,9 +68,7 @@ struct ConfigCommand: ParsableCommand {
             options.authorisation = spa
             options.spaPolicyFile = spaPolicy
             if let healthPath {
-                guard healthPath.hasPrefix("/"), healthPath.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-                    throw ValidationError("--health-path '\(healthPath)' must be a path starting with / and without spaces")
-                }
+                if let problem = ForwardingSettings.Health.problem(httpPath: healthPath) { throw ValidationError("--health-path \(problem)") }
                 options.healthPath = healthPath
             }
             options.pkiDirectory = pkiDirectory

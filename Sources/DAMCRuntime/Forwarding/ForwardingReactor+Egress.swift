@@ -314,7 +314,7 @@ extension ForwardingReactor {
         unregister(connection.fd)
         neighbors[connection.id] = nil
         connection.call = nil
-        let pending = Array(connection.output[connection.outputOffset...])
+        let pending = Array(connection.output.remaining)
         var buffer = call.buffer
         let fd = connection.fd, pipes = connection.pipes
         let plane = self.plane
@@ -483,40 +483,32 @@ extension ForwardingReactor {
     }
 
     func sendNeighbor(_ connection: NeighborConnection, _ bytes: [UInt8]) {
-        guard !bytes.isEmpty, neighbors[connection.id] != nil else { return }
-        if connection.hasOutput {
-            connection.output.append(contentsOf: bytes)
-            return
+        guard neighbors[connection.id] != nil else { return }
+        switch connection.output.send(bytes, to: connection.fd) {
+        case .done: break
+        case .pending: updateNeighborInterest(connection)
+        case .broken: brokenNeighbor(connection)
         }
-        guard let sent = bytes.withUnsafeBytes({ transmit(connection.fd, $0) }) else {
-            if let call = connection.call {
-                plane.counters.withLock { $0.add("egress_errors") }
-                endCall(connection, call, moved: call.moved, errored: true)
-            }
-            return dropNeighbor(connection)
+    }
+
+    /// The neighbour's connection broke: its call (if any) fails with it.
+    private func brokenNeighbor(_ connection: NeighborConnection) {
+        if let call = connection.call {
+            plane.counters.withLock { $0.add("egress_errors") }
+            endCall(connection, call, moved: call.moved, errored: true)
         }
-        guard sent < bytes.count else { return }
-        connection.output = Array(bytes[sent...])
-        connection.outputOffset = 0
-        updateNeighborInterest(connection)
+        dropNeighbor(connection)
     }
 
     /// Writes pending output; false when the connection was dropped.
     func flushNeighbor(_ connection: NeighborConnection) -> Bool {
-        while connection.hasOutput {
-            guard let sent = connection.output.withUnsafeBytes({ transmit(connection.fd, UnsafeRawBufferPointer(rebasing: $0[connection.outputOffset...])) }) else {
-                if let call = connection.call {
-                    plane.counters.withLock { $0.add("egress_errors") }
-                    endCall(connection, call, moved: call.moved, errored: true)
-                }
-                dropNeighbor(connection)
-                return false
-            }
-            if sent == 0 { return true }
-            connection.outputOffset += sent
+        switch connection.output.flush(to: connection.fd) {
+        case .pending: return true
+        case .broken:
+            brokenNeighbor(connection)
+            return false
+        case .done: break
         }
-        connection.output = []
-        connection.outputOffset = 0
         if connection.closeAfterFlush && !connection.busy {
             dropNeighbor(connection)
             return false

@@ -173,7 +173,7 @@ extension ForwardingReactor {
                 $0.flowStarted(next.rawValue)
             }
             lease.owner = connection
-            connection.call = HopCall(head: head, headBytes: headBytes, name: name, link: link, next: next, lease: lease)
+            connection.call = HopCall(head: head, headBytes: headBytes, name: name, next: next, lease: lease)
             connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
             updateClientInterest(connection)
         }
@@ -409,49 +409,30 @@ extension ForwardingReactor {
     // MARK: Output to the client
 
     func send(_ connection: IngressConnection, _ bytes: some Collection<UInt8>) {
-        guard !bytes.isEmpty else { return }
-        if connection.hasOutput {
-            connection.output.append(contentsOf: bytes)
-            return
-        }
-        let sent = Array(bytes).withUnsafeBytes { raw in
-            Glibc.send(connection.client, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
-        }
-        if sent == bytes.count {
+        switch connection.output.send(bytes, to: connection.client) {
+        case .done:
             if connection.closeAfterFlush && connection.call == nil { drop(connection) }
-            return
-        }
-        if sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
+        case .pending:
+            updateClientInterest(connection)
+        case .broken:
             plane.counters.withLock { $0.add("ingress_response_aborts") }
             drop(connection)
-            return
         }
-        connection.output = Array(bytes.dropFirst(max(0, sent)))
-        connection.outputOffset = 0
-        updateClientInterest(connection)
     }
 
     /// Writes pending output; false when the connection was dropped.
     func flush(_ connection: IngressConnection) -> Bool {
-        while connection.hasOutput {
-            let sent = connection.output.withUnsafeBytes { raw in
-                Glibc.send(connection.client, raw.baseAddress! + connection.outputOffset, raw.count - connection.outputOffset,
-                           Int32(MSG_NOSIGNAL))
-            }
-            if sent > 0 {
-                connection.outputOffset += sent
-                continue
-            }
-            if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
-            if sent < 0 && errno == EINTR { continue }
+        switch connection.output.flush(to: connection.client) {
+        case .pending:
+            return true
+        case .broken:
             plane.counters.withLock { $0.add("ingress_response_aborts") }
             drop(connection)
             return false
+        case .done:
+            finishedOutput(connection)
+            return connections[connection.id] != nil
         }
-        connection.output = []
-        connection.outputOffset = 0
-        finishedOutput(connection)
-        return connections[connection.id] != nil
     }
 
     /// Output drained: close if that was the last of it, resume a paused

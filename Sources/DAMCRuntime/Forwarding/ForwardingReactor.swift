@@ -278,15 +278,4 @@ final class ForwardingReactor: @unchecked Sendable {
             return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .closed
         }
     }
-
-    /// One non-blocking send: the count sent (0 when the socket is full),
-    /// or nil when the connection is broken.
-    func transmit(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int? {
-        while true {
-            let sent = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            if sent >= 0 { return sent }
-            if errno == EINTR { continue }
-            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : nil
-        }
-    }
 }

@@ -13,8 +13,7 @@ final class IngressConnection {
     /// Bytes from the client not yet part of a handled request.
     var input: [UInt8]
     /// Bytes for the client that did not fit in its socket yet.
-    var output: [UInt8] = []
-    var outputOffset = 0
+    var output = PendingOutput()
     /// When the connection is dropped if nothing happens (header, idle or
     /// call timeout, whichever applies now).
     var deadline: Int64 = 0
@@ -32,7 +31,7 @@ final class IngressConnection {
     /// The events the client's descriptor is registered for.
     var interest = UInt32(EPOLLIN.rawValue)
 
-    var hasOutput: Bool { outputOffset < output.count }
+    var hasOutput: Bool { !output.isEmpty }
 
     init(id: UInt64, client: Int32, input: [UInt8]) {
         self.id = id
@@ -48,9 +47,10 @@ final class HopCall {
     let head: HTTPHead
     let headBytes: [UInt8]
     let name: ServiceName
-    let link: LinkID
     let next: NodeID
     let lease: HopLease
+    /// The link the call went out on (its connection's).
+    var link: LinkID { lease.key }
     var phase = Phase.reply
     /// Bytes read from upstream; those before `offset` are consumed.
     var buffer: [UInt8] = []
@@ -66,11 +66,10 @@ final class HopCall {
     /// Reading stopped until the client takes what is pending.
     var paused = false
 
-    init(head: HTTPHead, headBytes: [UInt8], name: ServiceName, link: LinkID, next: NodeID, lease: HopLease) {
+    init(head: HTTPHead, headBytes: [UInt8], name: ServiceName, next: NodeID, lease: HopLease) {
         self.head = head
         self.headBytes = headBytes
         self.name = name
-        self.link = link
         self.next = next
         self.lease = lease
     }
@@ -93,14 +92,13 @@ final class NeighborConnection {
     /// Close once the output is out (a relayed call that failed).
     var closeAfterFlush = false
     /// Bytes for the neighbour that did not fit in its socket yet.
-    var output: [UInt8] = []
-    var outputOffset = 0
+    var output = PendingOutput()
     var interest = UInt32(EPOLLIN.rawValue)
     /// Reading paused during a call (the neighbour sent early; it is read
     /// when the call is over).
     var quiet = false
 
-    var hasOutput: Bool { outputOffset < output.count }
+    var hasOutput: Bool { !output.isEmpty }
     /// A call is under way on the connection.
     var busy: Bool { call != nil || relay != nil }
 

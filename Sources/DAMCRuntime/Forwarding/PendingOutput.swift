@@ -1,0 +1,59 @@
+import CLinuxEvents
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bytes for a peer of a forwarding loop that its socket has not taken
+/// yet: a loop never waits for a write. New bytes go out at once when
+/// nothing is pending, else queue behind what is.
+struct PendingOutput {
+    private var bytes: [UInt8] = []
+    private var offset = 0
+
+    enum Outcome {
+        /// Everything is out.
+        case done
+        /// Some is left: wait until the socket is writable, then `flush`.
+        case pending
+        /// The connection is broken.
+        case broken
+    }
+
+    var isEmpty: Bool { offset >= bytes.count }
+
+    /// What is still to go out.
+    var remaining: ArraySlice<UInt8> { bytes[offset...] }
+
+    /// Sends `data` to `fd` now, keeping what the socket does not take.
+    mutating func send(_ data: some Collection<UInt8>, to fd: Int32) -> Outcome {
+        guard !data.isEmpty else { return isEmpty ? .done : .pending }
+        guard isEmpty else {
+            bytes.append(contentsOf: data)
+            return .pending
+        }
+        bytes = Array(data)
+        offset = 0
+        return flush(to: fd)
+    }
+
+    /// Writes what is pending, as far as the socket takes it.
+    mutating func flush(to fd: Int32) -> Outcome {
+        while !isEmpty {
+            let sent = bytes.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if sent > 0 {
+                offset += sent
+            } else if sent < 0 && errno == EINTR {
+                continue
+            } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return .pending
+            } else {
+                return .broken
+            }
+        }
+        bytes = []
+        offset = 0
+        return .done
+    }
+}
