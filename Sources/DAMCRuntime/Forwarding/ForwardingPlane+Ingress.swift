@@ -73,13 +73,9 @@ extension ForwardingPlane {
     /// connection may carry another.
     func call(_ head: HTTPHead, _ headBytes: [UInt8], client: Int32, buffer: inout [UInt8]) -> Bool {
         let name: ServiceName
-        do {
-            name = try RequestName.name(forTarget: head.target)
-        } catch {
-            return fail(ErrorResponse(error, hop: node), head, client: client)
-        }
         let flowClass: UInt8?
         do throws(HTTPError) {
+            name = try RequestName.name(forTarget: head.target)
             flowClass = try FlowClassField.value(in: head)
         } catch {
             return fail(ErrorResponse(error, hop: node), head, client: client)

@@ -121,53 +121,36 @@ extension ForwardingReactor {
     /// One request: refused here, sent to the next hop from this loop, or
     /// handed to a worker.
     func start(_ connection: IngressConnection, _ head: HTTPHead, _ headBytes: [UInt8]) {
+        plane.counters.withLock { $0.add("ingress_requests") }
         let name: ServiceName
-        do {
-            name = try RequestName.name(forTarget: head.target)
-        } catch {
-            plane.counters.withLock { $0.add("ingress_requests") }
-            fail(connection, ErrorResponse(error, hop: plane.node), head)
-            return
-        }
-        guard head.framing == .none else {
-            plane.counters.withLock { $0.add("ingress_requests") }
-            return escalate(connection, head, headBytes)
-        }
         let flowClass: UInt8?
         do throws(HTTPError) {
+            name = try RequestName.name(forTarget: head.target)
             flowClass = try FlowClassField.value(in: head)
         } catch {
-            plane.counters.withLock { $0.add("ingress_requests") }
-            fail(connection, ErrorResponse(error, hop: plane.node), head)
-            return
+            return fail(connection, ErrorResponse(error, hop: plane.node), head)
         }
+        guard head.framing == .none else { return escalate(connection, head, headBytes) }
         let flowID = FlowID.next()
         let hopLimit = min(UInt8(plane.settings.hopLimit), HopLimitField.value(in: head) ?? .max)
         let decision = plane.currentTable.decide(name: name, hopLimit: hopLimit, flowID: flowID, flowClass: flowClass,
                                                  now: ForwardingPlane.nowNanoseconds())
         switch decision {
         case let .refuse(reason, text):
-            plane.counters.withLock { $0.add("ingress_requests") }
             fail(connection, ErrorResponse(reply: reason, text: text, hop: plane.node, name: name, keepAlive: true), head)
         case .local:
-            plane.counters.withLock { $0.add("ingress_requests") }
             escalate(connection, head, headBytes)
         case let .forward(link, next, _, target, policy):
-            guard let lease = takeHop(link) else {
-                plane.counters.withLock { $0.add("ingress_requests") }
-                return escalate(connection, head, headBytes)
-            }
+            guard let lease = takeHop(link) else { return escalate(connection, head, headBytes) }
             let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: plane.node, policyID: policy,
                                        targetGateway: target)
             let opening = header.encode() + HopFrames.header(UInt32(headBytes.count)) + headBytes + HopFrames.header(0)
             // An idle connection's send buffer is empty: the opening fits at once.
             guard (try? ForwardingIO.write(lease.fd, opening, timeoutMs: plane.settings.connectTimeoutMs)) != nil else {
                 discard(lease)
-                plane.counters.withLock { $0.add("ingress_requests") }
                 return escalate(connection, head, headBytes)
             }
             plane.counters.withLock {
-                $0.add("ingress_requests")
                 if policy != nil { $0.add("policy_forwarded") }
                 $0.sent(UInt64(headBytes.count), on: link)
                 $0.flowStarted(next.rawValue)
