@@ -47,7 +47,11 @@ public struct ServiceName: Hashable, Comparable, Sendable, CustomStringConvertib
 
     /// Parses the text form, e.g. `/shop/cart` or `/files/a%20b`.
     public init(_ text: some StringProtocol) throws(ServiceNameError) {
-        let utf8 = Array(text.utf8)
+        try self.init(utf8: Array(text.utf8))
+    }
+
+    /// Parses the text form given as its UTF-8 bytes.
+    public init(utf8: [UInt8]) throws(ServiceNameError) {
         guard utf8.first == UInt8(ascii: "/") else { throw .notAbsolute }
         guard utf8.count <= Self.maxTextLength else {
             throw .textTooLong(length: utf8.count, limit: Self.maxTextLength)

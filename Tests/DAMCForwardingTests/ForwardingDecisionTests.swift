@@ -2,6 +2,7 @@ import DAMCForwarding
 import DAMCRouting
 import DAMCTopology
 import Foundation
+import PropertyBased
 import DAMCWire
 import Testing
 
@@ -33,6 +34,34 @@ struct ForwardingDecisionTests {
         #expect(throws: HTTPError.self) { try RequestName.name(forTarget: "*") }
         #expect(throws: HTTPError.self) { try RequestName.name(forTarget: "/a/../b") }
         #expect(throws: HTTPError.self) { try RequestName.name(forTarget: "/a%zz") }
+    }
+
+    /// The name of a target as first written: split into strings, joined, parsed.
+    static func referenceName(_ target: String) -> ServiceName? {
+        var path = Substring(target)
+        if !path.hasPrefix("/") {
+            let parts = path.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return nil }
+            path = parts[1].firstIndex(of: "/").map { parts[1][$0...] } ?? "/"
+        }
+        if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<end] }
+        let components = path.split(separator: "/", omittingEmptySubsequences: true).prefix(32)
+        return try? ServiceName("/" + components.joined(separator: "/"))
+    }
+
+    @Test("request names equal the reference's for generated targets")
+    func namesAgainstReference() async {
+        let pieces = ["/", "//", "a", "B", "..", ".", "%2F", "%zz", "?", "#", "x=1", "http://", "h:80", "é", " ", "c"]
+        await propertyCheck(count: 2000, input: Gen.int(in: 0...Int.max)) { seed in
+            var state = UInt64(seed), target = ""
+            for _ in 0..<(seed % 12) {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                target += pieces[Int(state >> 33) % pieces.count]
+            }
+            if seed % 7 == 0 { target += String(repeating: "/p", count: 40) }
+            let fast = try? RequestName.name(forTarget: target)
+            #expect(fast == Self.referenceName(target), "\(target.debugDescription)")
+        }
     }
 
     @Test("longest match, local service, no route, hop limit")

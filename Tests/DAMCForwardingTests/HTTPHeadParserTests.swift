@@ -1,4 +1,5 @@
 import DAMCForwarding
+import PropertyBased
 import Testing
 
 @Suite("HTTP/1.1 heads")
@@ -102,5 +103,92 @@ struct HopLimitFieldTests {
         #expect(HopLimitField.value(in: plain) == nil)
         #expect(HopLimitField.apply(to: Array("GET / HTTP/1.1\r\n\r\n".utf8)[...], remaining: 0)
             == Array("GET / HTTP/1.1\r\nDAMC-Hop-Limit: 0\r\n\r\n".utf8))
+    }
+}
+
+@Suite("HTTP/1.1 heads against the reference parser")
+struct HTTPHeadReferenceTests {
+    /// A small deterministic generator (SplitMix64) so that one integer
+    /// from the property checker describes one head.
+    struct Mix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func pick<T>(_ choices: [T]) -> T { choices[Int(next() % UInt64(choices.count))] }
+        mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
+    }
+
+    static let requestLines = ["GET /B/x HTTP/1.1", "POST /shop/cart?x=1 HTTP/1.0", "DELETE http://h/a HTTP/1.1",
+                               "GET  /a HTTP/1.1", "GET /a HTTP/1.2", "GET /a HTTP/2.0", "G@T /a HTTP/1.1", "GET /a", " GET /a HTTP/1.1",
+                               "GET /a HTTP/1.1 ", "GET /\u{7F} HTTP/1.1", ""]
+    static let statusLines = ["HTTP/1.1 200 OK", "HTTP/1.0 204 No Content", "HTTP/1.1 304", "HTTP/1.1 101 Switching",
+                              "HTTP/1.1 100 Continue", "HTTP/1.1 20 OK", "HTTP/1.1 2000 OK", "HTTP/2 200 OK", "HTTP/1.1 404 Not  Found",
+                              "HTTP/1.1"]
+    static let names = ["Host", "Content-Length", "content-length", "CONTENT-LENGTH", "Transfer-Encoding", "transfer-encoding",
+                        "Connection", "connection", "Accept", "X-A", "DAMC-Hop-Limit", "Host ", " Host", "Ho@st", ""]
+    static let values = ["a", "0", "12", " 12 ", "12, 12", "12,13", "-1", "99999999999999999999", "9999999999999999999", "", ",",
+                         " , ", "chunked", "Chunked", "gzip, chunked", "chunked, chunked", "close", "Keep-Alive", "keep-alive, close",
+                         "upgrade", "a\u{01}b", "\t x \t", "x\u{7F}", "01"]
+
+    static func head(_ seed: Int, request: Bool) -> [UInt8] {
+        var mix = Mix(state: UInt64(bitPattern: Int64(seed)))
+        var text = request ? mix.pick(requestLines) : mix.pick(statusLines)
+        for _ in 0..<Int(mix.next() % 6) {
+            text += "\r\n" + mix.pick(names) + (mix.chance(95) ? ":" : "") + mix.pick(values)
+        }
+        text += "\r\n\r\n"
+        var bytes = Array(text.utf8)
+        if mix.chance(15) { bytes.insert(mix.pick([0x0D, 0x0A, 0x20, 0x09, 0x00]), at: Int(mix.next() % UInt64(bytes.count))) }
+        if mix.chance(15) { bytes.removeLast(Int(mix.next() % UInt64(bytes.count))) }
+        if mix.chance(10) { bytes += Array("GET /next HTTP/1.1\r\n\r\n".utf8) }
+        return bytes
+    }
+
+    static func same(_ bytes: [UInt8], _ kind: HTTPHeadParser.Kind, limits: HTTPHeadParser.Limits) -> Bool {
+        let fast = Result { () throws(HTTPError) -> HTTPHead? in try HTTPHeadParser(limits: limits).parse(bytes, kind: kind) }
+        let reference = Result { () throws(HTTPError) -> ReferenceHeadParser.Head? in
+            try ReferenceHeadParser(limits: limits).parse(bytes, kind: kind)
+        }
+        switch (fast, reference) {
+        case let (.failure(a), .failure(b)): return a == b
+        case let (.success(a), .success(b)):
+            guard let a, let b else { return a == nil && b == nil }
+            let summary = ReferenceHeadParser.Head(method: a.method, target: a.target, status: a.status, minorVersion: a.minorVersion,
+                                                   framing: a.framing, keepAlive: a.keepAlive, byteCount: a.byteCount,
+                                                   fields: a.fields.map { $0.name + ":" + $0.value })
+            return summary == b
+        default: return false
+        }
+    }
+
+    @Test("the same head, framing, persistence and error as the reference, for requests and responses")
+    func property() async {
+        let small = HTTPHeadParser.Limits(maxHeadBytes: 48, maxFields: 3)
+        await propertyCheck(count: 3000, input: Gen.int(in: Int.min...Int.max)) { seed in
+            let request = Self.head(seed, request: true)
+            let response = Self.head(seed, request: false)
+            #expect(Self.same(request, .request, limits: .init()), "\(String(decoding: request, as: UTF8.self).debugDescription)")
+            #expect(Self.same(request, .request, limits: small), "\(String(decoding: request, as: UTF8.self).debugDescription)")
+            #expect(Self.same(response, .response(requestMethod: "GET"), limits: .init()),
+                    "\(String(decoding: response, as: UTF8.self).debugDescription)")
+            #expect(Self.same(response, .response(requestMethod: "HEAD"), limits: small),
+                    "\(String(decoding: response, as: UTF8.self).debugDescription)")
+        }
+    }
+
+    @Test("every way a head can be split or given as a slice parses the same")
+    func slices() throws {
+        let text = Array("POST /a HTTP/1.1\r\nContent-Length: 5, 5\r\nConnection: close\r\n\r\nhello".utf8)
+        let whole = try #require(try HTTPHeadParser().parse(text, kind: .request))
+        #expect(whole.framing == .length(5) && !whole.keepAlive)
+        let sliced = try #require(try HTTPHeadParser().parse(([0x41] + text)[1...], kind: .request))
+        #expect(sliced == whole)
+        let lazy = try #require(try HTTPHeadParser().parse(text.lazy.map { $0 }, kind: .request))
+        #expect(lazy == whole)
     }
 }

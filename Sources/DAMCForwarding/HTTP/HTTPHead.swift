@@ -16,11 +16,16 @@ public struct HTTPHead: Sendable, Equatable {
     /// on demand: the forwarding plane passes heads on unchanged and looks
     /// at only a few fields, so it pays for no string per field).
     public var fields: [(name: String, value: String)] {
-        fieldRanges.map { (String(decoding: raw[$0.name], as: UTF8.self), String(decoding: raw[$0.value], as: UTF8.self)) }
+        var result: [(name: String, value: String)] = []
+        forEachField { name, value in
+            result.append((String(decoding: raw[name], as: UTF8.self), String(decoding: raw[value], as: UTF8.self)))
+            return true
+        }
+        return result
     }
-    /// The head's bytes, and where each field's name and value are in them.
+    /// The head's bytes, start line to blank line, as received (already
+    /// checked by the parser: the field lines are found again on demand).
     var raw: [UInt8] = []
-    var fieldRanges: [(name: Range<Int>, value: Range<Int>)] = []
     /// How the body that follows is delimited.
     public var framing: BodyFraming
     /// Whether the connection may carry another message after this one.
@@ -48,22 +53,62 @@ public struct HTTPHead: Sendable, Equatable {
 
     /// The first value of a field, by case-insensitive name.
     public func value(of name: String) -> String? {
-        let wanted = Array(name.utf8)
-        guard let range = fieldRanges.first(where: { Self.sameName(raw[$0.name], wanted) }) else { return nil }
-        return String(decoding: raw[range.value], as: UTF8.self)
+        var found: String?
+        forEachField(named: name) { value in
+            found = String(decoding: raw[value], as: UTF8.self)
+            return false
+        }
+        return found
     }
 
     /// Every value of a field, by case-insensitive name, in order.
     public func values(of name: String) -> [String] {
-        let wanted = Array(name.utf8)
-        return fieldRanges.filter { Self.sameName(raw[$0.name], wanted) }.map { String(decoding: raw[$0.value], as: UTF8.self) }
+        var found: [String] = []
+        forEachField(named: name) { value in
+            found.append(String(decoding: raw[value], as: UTF8.self))
+            return true
+        }
+        return found
     }
 
-    /// ASCII case-insensitive equality of a field name and `lowered` (or any case).
-    static func sameName(_ name: ArraySlice<UInt8>, _ other: [UInt8]) -> Bool {
-        guard name.count == other.count else { return false }
-        for (a, b) in zip(name, other) where a | 0x20 != b | 0x20 { return false }
-        return true
+    /// Calls `body` with the value range of each field called `name` (any
+    /// case) until it returns false.
+    func forEachField(named name: String, _ body: (Range<Int>) -> Bool) {
+        var name = name
+        name.withUTF8 { wanted in
+            forEachField { field, value in
+                guard field.count == wanted.count else { return true }
+                for (a, b) in zip(raw[field], wanted) where a | 0x20 != b | 0x20 { return true }
+                return body(value)
+            }
+        }
+    }
+
+    /// Calls `body` with the name and value ranges (value without the
+    /// blanks around it) of each field line, in order, until it returns
+    /// false. The head was checked when parsed, so every line after the
+    /// start line has a colon.
+    func forEachField(_ body: (_ name: Range<Int>, _ value: Range<Int>) -> Bool) {
+        raw.withUnsafeBufferPointer { bytes in
+            let end = bytes.count - 2   // the blank line's CRLF
+            var index = 0
+            while index < end && bytes[index] != 0x0D { index += 1 }   // past the start line
+            index += 2
+            while index < end {
+                let start = index
+                var colon = -1
+                while index < end && bytes[index] != 0x0D {
+                    if colon < 0 && bytes[index] == UInt8(ascii: ":") { colon = index }
+                    index += 1
+                }
+                guard colon > start else { return }
+                var low = colon + 1, high = index
+                while low < high && (bytes[low] == 0x20 || bytes[low] == 0x09) { low += 1 }
+                while high > low && (bytes[high - 1] == 0x20 || bytes[high - 1] == 0x09) { high -= 1 }
+                guard body(start..<colon, low..<high) else { return }
+                index += 2
+            }
+        }
     }
 
     /// Whether a request sends `Expect: 100-continue`.

@@ -12,21 +12,59 @@ import DAMCWire
 /// match is the same); `.` and `..` are refused, as a name never holds them.
 public enum RequestName {
     public static func name(forTarget target: String) throws(HTTPError) -> ServiceName {
-        var path = Substring(target)
-        if !path.hasPrefix("/") {
+        var target = target
+        return try target.withUTF8 { bytes in
+            Result { () throws(HTTPError) -> ServiceName in try name(in: bytes) }
+        }.get()
+    }
+
+    /// The name in a target given as UTF-8 bytes.
+    static func name(in bytes: UnsafeBufferPointer<UInt8>) throws(HTTPError) -> ServiceName {
+        var path = 0
+        if bytes.first != UInt8(ascii: "/") {
             // absolute-form (RFC 9112 §3.2.2): scheme://authority/path
-            let parts = path.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { throw .invalidTarget("'\(target.prefix(64))' is not a path") }
-            let rest = parts[1]
-            path = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
+            guard let scheme = Self.schemeEnd(bytes) else {
+                throw .invalidTarget("'\(String(decoding: UnsafeBufferPointer(rebasing: bytes.prefix(64)), as: UTF8.self))' is not a path")
+            }
+            path = scheme + 3
+            while path < bytes.count && bytes[path] != UInt8(ascii: "/") { path += 1 }
         }
-        if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<end] }
-        let components = path.split(separator: "/", omittingEmptySubsequences: true).prefix(Limits.maxNameComponents)
-        let text = "/" + components.joined(separator: "/")
+        // The components of the path, empty ones skipped, at most 32,
+        // as the text form: one pass, no string per component.
+        var text: [UInt8] = [UInt8(ascii: "/")]
+        text.reserveCapacity(bytes.count - path + 1)
+        var components = 0
+        var index = path
+        while index < bytes.count && components < Limits.maxNameComponents {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { break }
+            if byte == UInt8(ascii: "/") {
+                index += 1
+                continue
+            }
+            if components > 0 { text.append(UInt8(ascii: "/")) }
+            components += 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { break }
+                text.append(byte)
+                index += 1
+            }
+        }
         do {
-            return try ServiceName(text)
+            return try ServiceName(utf8: text)
         } catch {
             throw .invalidTarget("\(error)")
         }
+    }
+
+    /// Where `://` starts, if the target has one.
+    static func schemeEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count >= 3 else { return nil }
+        for index in 0...(bytes.count - 3)
+        where bytes[index] == UInt8(ascii: ":") && bytes[index + 1] == UInt8(ascii: "/") && bytes[index + 2] == UInt8(ascii: "/") {
+            return index
+        }
+        return nil
     }
 }

@@ -1,10 +1,69 @@
 import DAMCRouting
 
+/// A counter of the forwarding plane with a fixed place (docs/forwarding.md
+/// §counters): counting one is an array increment under the plane's lock,
+/// not a string hash, since every call counts several. Its stable name,
+/// as `damcctl show counters` prints it, is the case name in snake case
+/// (`ingressRequests` is `ingress_requests`).
+enum ForwardingCounter: Int, CaseIterable, Sendable {
+    case acceptFailures
+    case egressErrors
+    case egressRequestBytes
+    case egressResponseBytes
+    case egressResponses
+    case hopCalls
+    case hopConnects
+    case hopHeaderClosed
+    case hopHeaderTimeouts
+    case hopMalformedHeaders
+    case idleTimeouts
+    case ingressBadRequests
+    case ingressCallsOnWorkers
+    case ingressClientAborts
+    case ingressConnections
+    case ingressErrors
+    case ingressHeaderTimeouts
+    case ingressRequestBytes
+    case ingressRequests
+    case ingressResponseAborts
+    case ingressResponseBytes
+    case ingressResponses
+    case instanceConnectFailures
+    case instanceConnects
+    case instanceReuses
+    case policyForwarded
+    case probeFailures
+    case probes
+    case redirectedElsewhere
+    case refusedOverloaded
+    case relayErrors
+    case relayed
+    case traces
+
+    /// The stable names, by raw value.
+    static let names: [String] = allCases.map { counter in
+        var name = ""
+        for character in String(describing: counter) {
+            if character.isUppercase {
+                name.append("_")
+                name.append(contentsOf: character.lowercased())
+            } else {
+                name.append(character)
+            }
+        }
+        return name
+    }
+
+    var name: String { Self.names[rawValue] }
+}
+
 /// What the forwarding plane has done (`damcctl show counters`, section
 /// `forwarding`; docs/management.md). Kept under the plane's lock.
 struct ForwardingCounters: Sendable {
-    /// Counter name → value; names are stable (docs/forwarding.md §counters).
-    var values: [String: Int] = [:]
+    /// The fixed counters, by `ForwardingCounter.rawValue`.
+    private var fixed = [Int](repeating: 0, count: ForwardingCounter.allCases.count)
+    /// Counters named at run time (refusals by reason code).
+    private var named: [String: Int] = [:]
     /// Active calls per next hop (a neighbour's node id, or `local`).
     var flows: [String: Int] = [:]
 
@@ -12,7 +71,20 @@ struct ForwardingCounters: Sendable {
     /// the forwarding plane sees it (telemetry up to the SCSC).
     var linkBytes: [LinkID: UInt64] = [:]
 
-    mutating func add(_ name: String, _ amount: Int = 1) { values[name, default: 0] += amount }
+    /// Counter name → value, for those that have counted anything; names
+    /// are stable (docs/forwarding.md §counters).
+    var values: [String: Int] {
+        var result = named
+        for counter in ForwardingCounter.allCases where fixed[counter.rawValue] != 0 {
+            result[counter.name] = fixed[counter.rawValue]
+        }
+        return result
+    }
+
+    mutating func add(_ counter: ForwardingCounter, _ amount: Int = 1) { fixed[counter.rawValue] += amount }
+
+    /// A counter whose name is made at run time.
+    mutating func add(_ name: String, _ amount: Int = 1) { named[name, default: 0] += amount }
 
     mutating func sent(_ bytes: UInt64, on link: LinkID) {
         if bytes > 0 { linkBytes[link, default: 0] += bytes }

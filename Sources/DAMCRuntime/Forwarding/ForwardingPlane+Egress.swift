@@ -19,15 +19,15 @@ extension ForwardingPlane {
         }) {
             tried.append(endpoint)
             if let fd = instancePool.take(endpoint.description) {
-                counters.withLock { $0.add("instance_reuses") }
+                counters.withLock { $0.add(.instanceReuses) }
                 return (fd, endpoint)
             }
             do {
                 let fd = try ForwardingIO.connect(SocketAddress(endpoint: endpoint), timeoutMs: settings.connectTimeoutMs)
-                counters.withLock { $0.add("instance_connects") }
+                counters.withLock { $0.add(.instanceConnects) }
                 return (fd, endpoint)
             } catch {
-                counters.withLock { $0.add("instance_connect_failures") }
+                counters.withLock { $0.add(.instanceConnectFailures) }
                 finishInstance(-1, endpoint, prefix, failed: "connect: \(error)")
             }
         }

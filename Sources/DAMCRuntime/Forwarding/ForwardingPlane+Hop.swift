@@ -45,15 +45,15 @@ extension ForwardingPlane {
             }
             header = received
         } catch let error as ForwardingIOError {
-            if first { counters.withLock { $0.add(error == .timeout ? "hop_header_timeouts" : "hop_header_closed") } }
+            if first { counters.withLock { $0.add(error == .timeout ? .hopHeaderTimeouts : .hopHeaderClosed) } }
             return false
         } catch {
-            counters.withLock { $0.add("hop_malformed_headers") }
+            counters.withLock { $0.add(.hopMalformedHeaders) }
             logger.debug("malformed forwarding header", metadata: ["error": "\(error)"])
             refuse(fd, .malformed, "malformed forwarding header: \(error)")
             return false
         }
-        counters.withLock { $0.add("hop_calls") }
+        counters.withLock { $0.add(.hopCalls) }
         if header.applicationProtocol == .trace {
             serveTrace(fd, header)
             return false
@@ -82,7 +82,7 @@ extension ForwardingPlane {
             onward.policyID = policy
             if policy != nil {
                 onward.targetGateway = target
-                counters.withLock { $0.add("policy_forwarded") }
+                counters.withLock { $0.add(.policyForwarded) }
             }
             return relay(fd, onward, link: link, next: next, pipes: pipes)
         case let .local(matched):
@@ -100,7 +100,7 @@ extension ForwardingPlane {
             }
             switch table.decideElsewhere(name: header.name, matched: matched, hopLimit: header.hopLimit, flowID: header.flowID) {
             case let .forward(link, next, _, target, _):
-                counters.withLock { $0.add("redirected_elsewhere") }
+                counters.withLock { $0.add(.redirectedElsewhere) }
                 var redirected = header
                 redirected.targetGateway = target
                 return relay(fd, redirected, link: link, next: next, pipes: pipes)
@@ -132,7 +132,7 @@ extension ForwardingPlane {
     func hopConnection(_ link: LinkID, next: NodeID) throws(ForwardingIOError) -> (fd: Int32, fresh: Bool) {
         if let fd = hopPool.take("link:\(link)") { return (fd, false) }
         guard let address = neighborAddress(link) else { throw .system("no address for link \(link) to \(next)", ENETUNREACH) }
-        counters.withLock { $0.add("hop_connects") }
+        counters.withLock { $0.add(.hopConnects) }
         return (try ForwardingIO.connect(address, timeoutMs: settings.connectTimeoutMs), true)
     }
 
@@ -162,7 +162,7 @@ extension ForwardingPlane {
             }
         }
         counters.withLock {
-            $0.add("relayed")
+            $0.add(.relayed)
             $0.flowStarted(next.rawValue)
         }
         // One lock at the end: the call leaves the flows, its bytes count as load.
@@ -185,7 +185,7 @@ extension ForwardingPlane {
             return reusable
         } catch {
             close(downstream)
-            counters.withLock { $0.add((error as? ForwardingIOError) == .timeout ? "idle_timeouts" : "relay_errors") }
+            counters.withLock { $0.add((error as? ForwardingIOError) == .timeout ? .idleTimeouts : .relayErrors) }
             return false
         }
     }
@@ -220,7 +220,7 @@ extension ForwardingPlane {
                 throw error
             }
             let sent = try source.drain(to: instance, pipe: sendPipe)
-            counters.withLock { $0.add("egress_request_bytes", buffer.count + Int(sent)) }
+            counters.withLock { $0.add(.egressRequestBytes, buffer.count + Int(sent)) }
             // The response: 1xx heads, then the final head and its body.
             var responseBuffer: [UInt8] = []
             while true {
@@ -253,8 +253,8 @@ extension ForwardingPlane {
                     try HopFrames.writeEnd(fd, timeoutMs: settings.idleTimeoutMs)
                 }
                 counters.withLock {
-                    $0.add("egress_response_bytes", Int(moved))
-                    $0.add("egress_responses")
+                    $0.add(.egressResponseBytes, Int(moved))
+                    $0.add(.egressResponses)
                     $0.sent(moved, on: pipes.inbound)
                 }
                 keepInstance = request!.keepAlive && response.keepAlive && response.framing != .untilClose
@@ -262,7 +262,7 @@ extension ForwardingPlane {
                 return true
             }
         } catch {
-            counters.withLock { $0.add("egress_errors") }
+            counters.withLock { $0.add(.egressErrors) }
             logger.debug("egress call failed", metadata: ["instance": "\(endpoint)", "error": "\(error)"])
             return false
         }

@@ -15,7 +15,7 @@ import Glibc
 extension ForwardingPlane {
     func serveIngress(_ client: Int32) {
         defer { close(client) }
-        counters.withLock { $0.add("ingress_connections") }
+        counters.withLock { $0.add(.ingressConnections) }
         var buffer: [UInt8] = []
         var waitMs = settings.headerTimeoutMs
         while !isStopping {
@@ -25,12 +25,12 @@ extension ForwardingPlane {
             } catch {
                 guard case let .io(error) = error else {
                     guard case let .framing(error) = error else { return }
-                    counters.withLock { $0.add("ingress_bad_requests") }
+                    counters.withLock { $0.add(.ingressBadRequests) }
                     try? ForwardingIO.write(client, ErrorResponse(error, hop: node).bytes, timeoutMs: settings.connectTimeoutMs)
                     return
                 }
                 if error == .timeout && !buffer.isEmpty {
-                    counters.withLock { $0.add("ingress_header_timeouts") }
+                    counters.withLock { $0.add(.ingressHeaderTimeouts) }
                     let response = ErrorResponse(status: 408, code: "request-timeout", name: nil, hop: node.rawValue,
                                                  reason: "request head not complete within \(settings.headerTimeoutMs) ms",
                                                  keepAlive: false)
@@ -40,7 +40,7 @@ extension ForwardingPlane {
             }
             let headBytes = Array(buffer[0..<head.byteCount])
             buffer.removeFirst(head.byteCount)
-            counters.withLock { $0.add("ingress_requests") }
+            counters.withLock { $0.add(.ingressRequests) }
             guard call(head, headBytes, client: client, buffer: &buffer) else { return }
             waitMs = settings.idleTimeoutMs
         }
@@ -93,7 +93,7 @@ extension ForwardingPlane {
                                     buffer: &buffer, instance: fd, endpoint: endpoint, prefix: matched, name: name)
             }
             decision = table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
-            if case .forward = decision { counters.withLock { $0.add("redirected_elsewhere") } }
+            if case .forward = decision { counters.withLock { $0.add(.redirectedElsewhere) } }
         }
         switch decision {
         case let .refuse(reason, text):
@@ -103,7 +103,7 @@ extension ForwardingPlane {
                                       name: name, keepAlive: true), head, client: client)
         case let .forward(link, next, _, target, policy):
             // (decide refuses to forward with a hop limit of 0)
-            if policy != nil { counters.withLock { $0.add("policy_forwarded") } }
+            if policy != nil { counters.withLock { $0.add(.policyForwarded) } }
             let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node, policyID: policy,
                                        targetGateway: target)
             return callViaHop(head, headBytes, client: client, buffer: &buffer, header: header, link: link, next: next)
@@ -113,7 +113,7 @@ extension ForwardingPlane {
     /// Answers the client with an error; whether its connection stays open
     /// (not when an unread request body is still coming).
     func fail(_ response: ErrorResponse, _ head: HTTPHead, client: Int32) -> Bool {
-        counters.withLock { $0.add("ingress_errors") }
+        counters.withLock { $0.add(.ingressErrors) }
         var response = response
         response.keepAlive = head.keepAlive && head.framing == .none && response.keepAlive
         try? ForwardingIO.write(client, response.bytes, timeoutMs: settings.idleTimeoutMs)
@@ -193,11 +193,11 @@ extension ForwardingPlane {
                 let sent = try moveBody(head.framing, from: client, to: upstream, buffer: &buffer, framed: true, pipe: pipe)
                 try? HopFrames.writeEnd(upstream, timeoutMs: settings.idleTimeoutMs)
                 counters.withLock {
-                    $0.add("ingress_request_bytes", Int(sent))
+                    $0.add(.ingressRequestBytes, Int(sent))
                     $0.sent(sent, on: link)
                 }
             } catch {
-                counters.withLock { $0.add("ingress_client_aborts") }
+                counters.withLock { $0.add(.ingressClientAborts) }
                 return false
             }
         }
@@ -230,11 +230,11 @@ extension ForwardingPlane {
                 if !responseBuffer.isEmpty { try ForwardingIO.write(client, responseBuffer, timeoutMs: settings.idleTimeoutMs) }
                 let received = try source.drain(to: client, pipe: pipe)
                 counters.withLock {
-                    $0.add("ingress_response_bytes", responseBuffer.count + Int(received))
-                    $0.add("ingress_responses")
+                    $0.add(.ingressResponseBytes, responseBuffer.count + Int(received))
+                    $0.add(.ingressResponses)
                 }
             } catch {
-                counters.withLock { $0.add("ingress_response_aborts") }
+                counters.withLock { $0.add(.ingressResponseAborts) }
                 return false
             }
             reusable = true
@@ -262,9 +262,9 @@ extension ForwardingPlane {
         }
         do throws(BodyError) {
             let sent = try moveBody(head.framing, from: client, to: instance, buffer: &buffer)
-            counters.withLock { $0.add("ingress_request_bytes", Int(sent)) }
+            counters.withLock { $0.add(.ingressRequestBytes, Int(sent)) }
         } catch {
-            counters.withLock { $0.add("ingress_client_aborts") }
+            counters.withLock { $0.add(.ingressClientAborts) }
             return false
         }
         var upstreamBuffer: [UInt8] = []
@@ -282,7 +282,7 @@ extension ForwardingPlane {
             do throws(ForwardingIOError) {
                 try ForwardingIO.write(client, upstreamBuffer[0..<response.byteCount], timeoutMs: settings.idleTimeoutMs)
             } catch {
-                counters.withLock { $0.add("ingress_client_aborts") }
+                counters.withLock { $0.add(.ingressClientAborts) }
                 return false
             }
             upstreamBuffer.removeFirst(response.byteCount)
@@ -295,11 +295,11 @@ extension ForwardingPlane {
             do throws(BodyError) {
                 let received = try moveBody(response.framing, from: instance, to: client, buffer: &upstreamBuffer)
                 counters.withLock {
-                    $0.add("ingress_response_bytes", Int(received))
-                    $0.add("ingress_responses")
+                    $0.add(.ingressResponseBytes, Int(received))
+                    $0.add(.ingressResponses)
                 }
             } catch {
-                counters.withLock { $0.add("ingress_response_aborts") }
+                counters.withLock { $0.add(.ingressResponseAborts) }
                 return false
             }
             keepInstance = head.keepAlive && response.keepAlive && response.framing != .untilClose && upstreamBuffer.isEmpty
@@ -315,7 +315,7 @@ extension ForwardingPlane {
             let backward = SpliceMover.Direction(from: b, to: a, pipe: SplicePipe(), count: nil, propagateClose: true)
             try SpliceMover.run([forward, backward], idleTimeoutMs: settings.idleTimeoutMs)
         } catch {
-            counters.withLock { $0.add(error == .timeout ? "idle_timeouts" : "relay_errors") }
+            counters.withLock { $0.add(error == .timeout ? .idleTimeouts : .relayErrors) }
         }
     }
 

@@ -18,7 +18,7 @@ extension ForwardingPlane {
                 var changed = false
                 for endpoint in endpoints where !isStopping {
                     let rtt = probe(endpoint)
-                    counters.withLock { $0.add(rtt == nil ? "probe_failures" : "probes") }
+                    counters.withLock { $0.add(rtt == nil ? .probeFailures : .probes) }
                     if pool.withLock({ $0.probed(endpoint, rttMicros: rtt, now: Self.nowNanoseconds()) }) {
                         changed = true
                         logger.info("instance health changed", metadata: ["instance": "\(endpoint)", "healthy": "\(rtt != nil)"])

@@ -13,7 +13,7 @@ import Glibc
 extension ForwardingPlane {
     /// One hop's part of a trace, from a neighbour's connection.
     func serveTrace(_ fd: Int32, _ header: ForwardHeader) {
-        counters.withLock { $0.add("traces") }
+        counters.withLock { $0.add(.traces) }
         let reply = trace(header.name, target: header.targetGateway, hopLimit: header.hopLimit, flowID: header.flowID,
                           policy: header.policyID)
         try? ForwardingIO.write(fd, reply.encode(), timeoutMs: settings.connectTimeoutMs)

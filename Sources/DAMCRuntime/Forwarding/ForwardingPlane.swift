@@ -166,7 +166,7 @@ public final class ForwardingPlane: Sendable {
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
-                    counters.withLock { $0.add("accept_failures") }
+                    counters.withLock { $0.add(.acceptFailures) }
                     var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
                     nanosleep(&pause, nil)   // back off while descriptors are short
                     continue
@@ -175,7 +175,7 @@ public final class ForwardingPlane: Sendable {
             }
             ForwardingIO.prepare(fd)
             guard admit() else {
-                counters.withLock { $0.add("refused_overloaded") }
+                counters.withLock { $0.add(.refusedOverloaded) }
                 refuseOverloaded(fd, kind: kind)
                 close(fd)
                 continue
@@ -196,7 +196,7 @@ public final class ForwardingPlane: Sendable {
             }
             if !spawned {
                 release()
-                counters.withLock { $0.add("refused_overloaded") }
+                counters.withLock { $0.add(.refusedOverloaded) }
                 refuseOverloaded(fd, kind: kind)
                 close(fd)
             }

@@ -47,7 +47,7 @@ extension ForwardingReactor {
                 }
             }
             if gone {
-                plane.counters.withLock { $0.add(connection.relay != nil ? "relay_errors" : "egress_errors") }
+                plane.counters.withLock { $0.add(connection.relay != nil ? .relayErrors : .egressErrors) }
                 dropNeighbor(connection)
             }
             return
@@ -67,7 +67,7 @@ extension ForwardingReactor {
             return count < 0 ? -Int(errno) : count
         }
         if status == 0 || (status < 0 && -status != EAGAIN && -status != EWOULDBLOCK && -status != EINTR) {
-            if connection.first { plane.counters.withLock { $0.add("hop_header_closed") } }
+            if connection.first { plane.counters.withLock { $0.add(.hopHeaderClosed) } }
             return dropNeighbor(connection)
         }
         guard status > 0 else { return }
@@ -151,9 +151,9 @@ extension ForwardingReactor {
                               pendingReply: ForwardReply(status: .connected, node: plane.node).encode())
         lease.owner = connection
         plane.counters.withLock {
-            $0.add("hop_calls")
-            $0.add("instance_reuses")
-            $0.add("egress_request_bytes", outgoing.count)
+            $0.add(.hopCalls)
+            $0.add(.instanceReuses)
+            $0.add(.egressRequestBytes, outgoing.count)
             $0.flowStarted("local")
         }
         guard (try? ForwardingIO.write(lease.fd, outgoing, timeoutMs: plane.settings.idleTimeoutMs)) != nil else {
@@ -297,7 +297,7 @@ extension ForwardingReactor {
     /// ingress answers the client with it); after, the connection closes.
     /// Either way the connection carries no further call.
     func failCall(_ connection: NeighborConnection, _ call: EgressCall) {
-        plane.counters.withLock { $0.add("egress_errors") }
+        plane.counters.withLock { $0.add(.egressErrors) }
         let unanswered = call.pendingReply != nil
         let text = "\(plane.node): instance \(call.endpoint) of \(call.prefix): \(call.failure ?? "bad response")"
         endCall(connection, call, moved: call.moved, errored: true)
@@ -331,13 +331,13 @@ extension ForwardingReactor {
                 fine = true
             } catch {
                 if case let .io(io)? = error as? ForwardingPlane.BodyError, io.isRefusedOrReset { failure = "response: \(io)" }
-                plane.counters.withLock { $0.add("egress_errors") }
+                plane.counters.withLock { $0.add(.egressErrors) }
             }
             let keep = fine && call.request.keepAlive && head.keepAlive && head.framing != .untilClose && head.status != 101
                 && buffer.isEmpty
             plane.counters.withLock {
-                $0.add("egress_response_bytes", Int(moved))
-                if fine { $0.add("egress_responses") }
+                $0.add(.egressResponseBytes, Int(moved))
+                if fine { $0.add(.egressResponses) }
                 $0.sent(moved, on: pipes.inbound)
                 $0.flowEnded("local")
             }
@@ -364,8 +364,8 @@ extension ForwardingReactor {
             && call.response?.framing != .untilClose && call.buffer.isEmpty
         plane.counters.withLock {
             if !errored {
-                $0.add("egress_response_bytes", Int(moved))
-                $0.add("egress_responses")
+                $0.add(.egressResponseBytes, Int(moved))
+                $0.add(.egressResponses)
             }
             $0.sent(moved - min(moved, call.counted), on: connection.pipes.inbound)
             $0.flowEnded("local")
@@ -403,9 +403,9 @@ extension ForwardingReactor {
             }
         }
         plane.counters.withLock {
-            $0.add("hop_calls")
-            $0.add("relayed")
-            if policy != nil { $0.add("policy_forwarded") }
+            $0.add(.hopCalls)
+            $0.add(.relayed)
+            if policy != nil { $0.add(.policyForwarded) }
             $0.flowStarted(next.rawValue)
             $0.sent(UInt64(rest.count - 8), on: link)
         }
@@ -424,7 +424,7 @@ extension ForwardingReactor {
             case .wouldBlock:
                 return
             case .closed:
-                plane.counters.withLock { $0.add("relay_errors") }
+                plane.counters.withLock { $0.add(.relayErrors) }
                 return dropNeighbor(connection)
             case .bytes:
                 connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
@@ -432,7 +432,7 @@ extension ForwardingReactor {
                 do {
                     used = try relay.scanner.scan(chunk[...])
                 } catch {
-                    plane.counters.withLock { $0.add("relay_errors") }
+                    plane.counters.withLock { $0.add(.relayErrors) }
                     return dropNeighbor(connection)
                 }
                 relay.responseBytes += UInt64(used)
@@ -494,7 +494,7 @@ extension ForwardingReactor {
     /// The neighbour's connection broke: its call (if any) fails with it.
     private func brokenNeighbor(_ connection: NeighborConnection) {
         if let call = connection.call {
-            plane.counters.withLock { $0.add("egress_errors") }
+            plane.counters.withLock { $0.add(.egressErrors) }
             endCall(connection, call, moved: call.moved, errored: true)
         }
         dropNeighbor(connection)
@@ -533,12 +533,12 @@ extension ForwardingReactor {
         let stopping = plane.isStopping
         for connection in Array(neighbors.values) where connection.deadline <= now || (stopping && !connection.busy) {
             if let call = connection.call {
-                plane.counters.withLock { $0.add("egress_errors") }
+                plane.counters.withLock { $0.add(.egressErrors) }
                 endCall(connection, call, moved: call.moved, errored: true)
             } else if connection.relay != nil {
-                plane.counters.withLock { $0.add("idle_timeouts") }
+                plane.counters.withLock { $0.add(.idleTimeouts) }
             } else if connection.first {
-                plane.counters.withLock { $0.add("hop_header_timeouts") }
+                plane.counters.withLock { $0.add(.hopHeaderTimeouts) }
             }
             dropNeighbor(connection)
         }

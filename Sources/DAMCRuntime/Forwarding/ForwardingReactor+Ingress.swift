@@ -23,7 +23,7 @@ extension ForwardingReactor {
         connection.deadline = MonotonicClock.now()
             + (first ? plane.settings.headerTimeoutMs : plane.settings.idleTimeoutMs) * 1_000_000
         connections[id] = connection
-        if first { plane.counters.withLock { $0.add("ingress_connections") } }
+        if first { plane.counters.withLock { $0.add(.ingressConnections) } }
         guard register(fd, id << 2 | Tag.pod, UInt32(EPOLLIN.rawValue)) else { return drop(connection) }
         processRequests(connection)
     }
@@ -55,7 +55,7 @@ extension ForwardingReactor {
             // A client that hangs up during a call ends it; one that only
             // shut down its sending side still gets the response.
             if mask & (UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 {
-                plane.counters.withLock { $0.add("ingress_response_aborts") }
+                plane.counters.withLock { $0.add(.ingressResponseAborts) }
                 drop(connection)
                 return
             }
@@ -104,7 +104,7 @@ extension ForwardingReactor {
                 }
                 head = parsed
             } catch {
-                plane.counters.withLock { $0.add("ingress_bad_requests") }
+                plane.counters.withLock { $0.add(.ingressBadRequests) }
                 connection.closeAfterFlush = true
                 send(connection, ErrorResponse(error, hop: plane.node).bytes)
                 return
@@ -121,7 +121,7 @@ extension ForwardingReactor {
     /// One request: refused here, sent to the next hop from this loop, or
     /// handed to a worker.
     func start(_ connection: IngressConnection, _ head: HTTPHead, _ headBytes: [UInt8]) {
-        plane.counters.withLock { $0.add("ingress_requests") }
+        plane.counters.withLock { $0.add(.ingressRequests) }
         let name: ServiceName
         let flowClass: UInt8?
         do throws(HTTPError) {
@@ -151,7 +151,7 @@ extension ForwardingReactor {
                 return escalate(connection, head, headBytes)
             }
             plane.counters.withLock {
-                if policy != nil { $0.add("policy_forwarded") }
+                if policy != nil { $0.add(.policyForwarded) }
                 $0.sent(UInt64(headBytes.count), on: link)
                 $0.flowStarted(next.rawValue)
             }
@@ -165,7 +165,7 @@ extension ForwardingReactor {
     /// Answers the client with an error; its connection stays open when
     /// the request and the error allow it.
     func fail(_ connection: IngressConnection, _ response: ErrorResponse, _ head: HTTPHead) {
-        plane.counters.withLock { $0.add("ingress_errors") }
+        plane.counters.withLock { $0.add(.ingressErrors) }
         var response = response
         response.keepAlive = head.keepAlive && head.framing == .none && response.keepAlive
         if !response.keepAlive { connection.closeAfterFlush = true }
@@ -181,7 +181,7 @@ extension ForwardingReactor {
         var leftover = connection.input
         let plane = self.plane
         let reactor = self
-        plane.counters.withLock { $0.add("ingress_calls_on_workers") }
+        plane.counters.withLock { $0.add(.ingressCallsOnWorkers) }
         let spawned = plane.workers.run {
             let keep = plane.call(head, headBytes, client: fd, buffer: &leftover)
             if keep && !plane.isStopping {
@@ -365,7 +365,7 @@ extension ForwardingReactor {
         let started = call.response != nil || call.sentSomething
         finishCall(connection, call, reusable: false)
         if started {
-            plane.counters.withLock { $0.add("ingress_response_aborts") }
+            plane.counters.withLock { $0.add(.ingressResponseAborts) }
             drop(connection)
             return false
         }
@@ -380,8 +380,8 @@ extension ForwardingReactor {
         if reusable { park(call.lease) } else { discard(call.lease) }
         plane.counters.withLock {
             if call.completed {
-                $0.add("ingress_response_bytes", call.responseBytes)
-                $0.add("ingress_responses")
+                $0.add(.ingressResponseBytes, call.responseBytes)
+                $0.add(.ingressResponses)
             }
             $0.flowEnded(call.next.rawValue)
             $0.sent(UInt64(call.responseBytes), on: call.link)
@@ -398,7 +398,7 @@ extension ForwardingReactor {
         case .pending:
             updateClientInterest(connection)
         case .broken:
-            plane.counters.withLock { $0.add("ingress_response_aborts") }
+            plane.counters.withLock { $0.add(.ingressResponseAborts) }
             drop(connection)
         }
     }
@@ -409,7 +409,7 @@ extension ForwardingReactor {
         case .pending:
             return true
         case .broken:
-            plane.counters.withLock { $0.add("ingress_response_aborts") }
+            plane.counters.withLock { $0.add(.ingressResponseAborts) }
             drop(connection)
             return false
         case .done:
@@ -445,9 +445,9 @@ extension ForwardingReactor {
         let stopping = plane.isStopping
         for connection in Array(connections.values) where connection.deadline <= now || (stopping && connection.call == nil) {
             if connection.call != nil {
-                plane.counters.withLock { $0.add("ingress_response_aborts") }
+                plane.counters.withLock { $0.add(.ingressResponseAborts) }
             } else if connection.headStarted != nil, !connection.hasOutput {
-                plane.counters.withLock { $0.add("ingress_header_timeouts") }
+                plane.counters.withLock { $0.add(.ingressHeaderTimeouts) }
                 let response = ErrorResponse(status: 408, code: "request-timeout", name: nil, hop: plane.node.rawValue,
                                              reason: "request head not complete within \(plane.settings.headerTimeoutMs) ms",
                                              keepAlive: false)
