@@ -6,6 +6,12 @@
 
 import PackageDescription
 
+/// The forwarding plane's targets (every call runs through them): in
+/// release builds without the run-time exclusivity checks on class
+/// properties, which cost a call into the runtime per access on the event
+/// loops (docs/performance.md "Forwarding plane"). Compile-time checks stay.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "damc",
     platforms: [.macOS(.v15)],
@@ -33,7 +39,7 @@ let package = Package(
     targets: [
         // Layer 0: names, the TLV codec and every DAMC message. Pure Swift,
         // no Foundation, no I/O; never traps on any input.
-        .target(name: "DAMCWire"),
+        .target(name: "DAMCWire", swiftSettings: hotPath),
 
         // Routing engine: adjacencies, flooding, LSDB, SPF, RIB, name FIB.
         // Sans-I/O state machines: events in, actions out, clock passed in.
@@ -51,7 +57,7 @@ let package = Package(
         // Forwarding plane (draft §7.2): HTTP/1.1 heads and body framing,
         // hop decisions, ECMP, instance health and balancing. Sans-I/O; the
         // runtime moves the bytes.
-        .target(name: "DAMCForwarding", dependencies: ["DAMCRouting", "DAMCTopology", "DAMCWire"]),
+        .target(name: "DAMCForwarding", dependencies: ["DAMCRouting", "DAMCTopology", "DAMCWire"], swiftSettings: hotPath),
 
         // Network simulator: many routing engines under a virtual clock.
         // Path computation (DESIGN.md §2b): CCDR and the OSPF baseline,
@@ -106,7 +112,8 @@ let package = Package(
                 "DAMCWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: hotPath
         ),
 
         // The daemons: thin mains over DAMCRuntime.

@@ -15,31 +15,40 @@ public enum HopLimitField {
     }
 
     /// The head bytes with the field set to `remaining` (any copy of it
-    /// the client sent removed), the rest unchanged.
+    /// the client sent removed), the rest unchanged. One pass, one array
+    /// (it runs on every call an egress delivers).
     public static func apply(to head: ArraySlice<UInt8>, remaining: UInt8) -> [UInt8] {
-        let lowered = Array(name.lowercased().utf8) + [UInt8(ascii: ":")]
-        var lines: [ArraySlice<UInt8>] = []
-        var start = head.startIndex
-        var index = head.startIndex
-        let end = head.endIndex - 2   // before the blank line's CRLF
-        while index + 1 < end + 1 {
-            if head[index] == 0x0D && head[index + 1] == 0x0A {
-                lines.append(head[start..<index])
-                index += 2
-                start = index
-            } else {
-                index += 1
-            }
-        }
         var out: [UInt8] = []
         out.reserveCapacity(head.count + 24)
-        for line in lines {
-            let prefix = line.prefix(lowered.count).map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
-            if prefix == lowered { continue }
-            out += line
-            out += [0x0D, 0x0A]
+        head.withUnsafeBufferPointer { bytes in
+            let end = bytes.count - 2   // before the blank line's CRLF
+            var start = 0
+            var index = 0
+            while index < end {
+                guard bytes[index] == 0x0D && bytes[index + 1] == 0x0A else {
+                    index += 1
+                    continue
+                }
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<(index + 2)])
+                if !isField(line) { out.append(contentsOf: line) }
+                index += 2
+                start = index
+            }
         }
-        out += Array("\(name): \(remaining)\r\n\r\n".utf8)
+        out.append(contentsOf: "\(name): \(remaining)\r\n\r\n".utf8)
         return out
+    }
+
+    /// `damc-hop-limit:` in any case.
+    static let lowered: [UInt8] = Array("damc-hop-limit:".utf8)
+
+    /// Whether a line is this field.
+    static func isField(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard line.count >= lowered.count else { return false }
+        for index in 0..<lowered.count {
+            let byte = line[index]
+            if (byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) != lowered[index] { return false }
+        }
+        return true
     }
 }

@@ -202,7 +202,7 @@ extension ForwardingPlane {
         defer { counters.withLock { $0.flowEnded("local") } }
         do {
             let (sendPipe, receivePipe) = pipes.get()
-            try ForwardingIO.write(fd, ForwardReply(status: .connected, node: node).encode(), timeoutMs: settings.idleTimeoutMs)
+            try ForwardingIO.write(fd, connectedReply, timeoutMs: settings.idleTimeoutMs)
             // The request: its head from the first frames, then the rest as it comes.
             let source = FramedSource(fd: fd, timeoutMs: settings.idleTimeoutMs)
             var buffer: [UInt8] = []

@@ -21,6 +21,9 @@ public final class ForwardingPlane: Sendable {
     let settings: ForwardingSettings
     let logger: Logger
     let parser: HTTPHeadParser
+    /// This node's `connected` reply, encoded once (it goes back on every
+    /// call this gateway delivers; docs/wire.md §5.8).
+    let connectedReply: [UInt8]
     /// The tables in force, boxed: a call takes a reference, not a copy.
     private final class TableBox: Sendable {
         let table: ForwardingTable
@@ -52,6 +55,7 @@ public final class ForwardingPlane: Sendable {
         self.settings = settings
         self.logger = logger
         self.healthChanged = healthChanged
+        connectedReply = ForwardReply(status: .connected, node: node).encode()
         parser = HTTPHeadParser(limits: .init(maxHeadBytes: settings.maxHeadBytes, maxFields: settings.maxHeaderFields))
         // Give idle connections up well before the far end times them out.
         hopPool = ConnectionPool(maxIdleMs: max(1, settings.idleTimeoutMs / 2))

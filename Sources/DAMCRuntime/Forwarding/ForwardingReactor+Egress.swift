@@ -148,7 +148,7 @@ extension ForwardingReactor {
         }
         let outgoing = HopLimitField.apply(to: headBytes, remaining: header.hopLimit)
         let call = EgressCall(lease: lease, prefix: prefix, request: request,
-                              pendingReply: ForwardReply(status: .connected, node: plane.node).encode())
+                              pendingReply: plane.connectedReply)
         lease.owner = connection
         plane.counters.withLock {
             $0.add(.hopCalls)

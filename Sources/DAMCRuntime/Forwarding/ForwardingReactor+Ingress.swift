@@ -225,8 +225,24 @@ extension ForwardingReactor {
     }
 
     /// Takes the reply, frame headers and payload out of the upstream
-    /// bytes (docs/wire.md §5.8). False when the connection is gone.
+    /// bytes (docs/wire.md §5.8), and sends the client what they held.
+    /// False when the connection is gone.
     func consume(_ connection: IngressConnection, _ call: HopCall) -> Bool {
+        guard consumeFrames(connection, call) else { return false }
+        return connection.call !== call || sendStaged(connection, call)
+    }
+
+    /// Sends the response bytes staged for the client; false when the
+    /// connection is gone.
+    func sendStaged(_ connection: IngressConnection, _ call: HopCall) -> Bool {
+        guard !call.staged.isEmpty else { return true }
+        let bytes = call.staged
+        call.staged.removeAll(keepingCapacity: true)
+        send(connection, bytes)
+        return connections[connection.id] != nil
+    }
+
+    func consumeFrames(_ connection: IngressConnection, _ call: HopCall) -> Bool {
         while true {
             let available = call.buffer.count - call.offset
             switch call.phase {
@@ -302,8 +318,8 @@ extension ForwardingReactor {
     func deliver(_ connection: IngressConnection, _ call: HopCall, _ payload: ArraySlice<UInt8>) -> Bool {
         if call.response != nil {
             call.responseBytes += payload.count
-            send(connection, payload)
-            return connections[connection.id] != nil
+            call.staged.append(contentsOf: payload)
+            return true
         }
         call.headBuffer.append(contentsOf: payload)
         while call.response == nil {
@@ -315,17 +331,17 @@ extension ForwardingReactor {
             }
             guard let head = parsed else { return true }
             if (100..<200).contains(head.status) && head.status != 101 {
-                send(connection, call.headBuffer[0..<head.byteCount])
+                call.staged.append(contentsOf: call.headBuffer[0..<head.byteCount])
                 call.headBuffer.removeFirst(head.byteCount)
                 call.sentSomething = true
                 continue
             }
             call.response = head
             call.responseBytes += call.headBuffer.count - head.byteCount
-            send(connection, call.headBuffer)
+            call.staged.append(contentsOf: call.headBuffer)
             call.headBuffer = []
         }
-        return connections[connection.id] != nil
+        return true
     }
 
     /// END of the response: the call is over.
@@ -333,6 +349,7 @@ extension ForwardingReactor {
         guard let response = call.response else {
             return badResponse(connection, call, "\(call.next): the call ended without a response")
         }
+        guard sendStaged(connection, call) else { return false }
         call.completed = true
         let keep = call.head.keepAlive && response.keepAlive && response.framing != .untilClose && response.status != 101
         let leftover = call.buffer.count - call.offset

@@ -57,6 +57,9 @@ final class HopCall {
     var offset = 0
     /// Response bytes until its final head is complete.
     var headBuffer: [UInt8] = []
+    /// Response bytes for the client taken out of one read, sent together
+    /// when the read is used up (head and body in one send, not one each).
+    var staged: [UInt8] = []
     var response: HTTPHead?
     /// An interim (1xx) head already went to the client.
     var sentSomething = false
