@@ -26,6 +26,9 @@ public struct HTTPHead: Sendable, Equatable {
     /// The head's bytes, start line to blank line, as received (already
     /// checked by the parser: the field lines are found again on demand).
     var raw: [UInt8] = []
+    /// The head's bytes as received, start line to blank line (what is
+    /// forwarded unchanged).
+    public var bytes: [UInt8] { raw }
     /// How the body that follows is delimited.
     public var framing: BodyFraming
     /// Whether the connection may carry another message after this one.

@@ -22,6 +22,11 @@ public struct RelayScanner {
     /// How many of `bytes` belong to the call: all of them, or those up to
     /// and including END (or a failed reply). Throws on a malformed reply.
     public mutating func scan(_ bytes: ArraySlice<UInt8>) throws -> Int {
+        try bytes.withUnsafeBufferPointer { try scan($0) }
+    }
+
+    /// The same, on bytes in memory (a loop's read buffer).
+    public mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws -> Int {
         var index = bytes.startIndex
         while index < bytes.endIndex {
             switch phase {

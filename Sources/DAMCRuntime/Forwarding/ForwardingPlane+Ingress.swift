@@ -38,7 +38,7 @@ extension ForwardingPlane {
                 }
                 return
             }
-            let headBytes = Array(buffer[0..<head.byteCount])
+            let headBytes = head.bytes
             buffer.removeFirst(head.byteCount)
             counters.withLock { $0.add(.ingressRequests) }
             guard call(head, headBytes, client: client, buffer: &buffer) else { return }

@@ -60,17 +60,12 @@ extension ForwardingReactor {
     /// on a worker.
     func nextCall(_ connection: NeighborConnection) {
         let limit = ForwardingPlane.maxHeaderFrame + plane.settings.maxHeadBytes + 8
-        var peeked: [UInt8] = []
-        let status = withUnsafeTemporaryAllocation(byteCount: limit, alignment: 16) { scratch -> Int in
-            let count = recv(connection.fd, scratch.baseAddress, limit, Int32(MSG_PEEK | MSG_DONTWAIT))
-            if count > 0 { peeked.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count])) }
-            return count < 0 ? -Int(errno) : count
-        }
-        if status == 0 || (status < 0 && -status != EAGAIN && -status != EWOULDBLOCK && -status != EINTR) {
+        guard let status = receive(connection.fd, max: limit, flags: Int32(MSG_PEEK)) else { return }
+        if status == 0 {
             if connection.first { plane.counters.withLock { $0.add(.hopHeaderClosed) } }
             return dropNeighbor(connection)
         }
-        guard status > 0 else { return }
+        let peeked = UnsafeBufferPointer(start: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), count: status)
         let call: EgressCall
         switch takeLocalCall(connection, peeked) {
         case .notHere: return escalateNeighbor(connection)
@@ -100,7 +95,8 @@ extension ForwardingReactor {
 
     /// The call at the front of `peeked`, taken off the socket and started,
     /// if this loop can carry it alone.
-    private func takeLocalCall(_ connection: NeighborConnection, _ peeked: [UInt8]) -> LocalCall {
+    /// `peeked` is in `scratch`: it is read before anything else uses it.
+    private func takeLocalCall(_ connection: NeighborConnection, _ peeked: UnsafeBufferPointer<UInt8>) -> LocalCall {
         // ForwardHeader, DATA(request head), END, all there.
         guard let headerLength = try? DAMCMessage.frameLength(of: Array(peeked.prefix(16))),
               headerLength <= ForwardingPlane.maxHeaderFrame, peeked.count >= headerLength + 4,
@@ -111,8 +107,8 @@ extension ForwardingReactor {
         guard headLength > 0, peeked.count >= total, Self.frameLength(peeked, at: headerLength + 4 + headLength) == 0 else {
             return .notHere
         }
-        let headBytes = peeked[(headerLength + 4)..<(headerLength + 4 + headLength)]
-        guard let request = try? plane.parser.parse(Array(headBytes), kind: .request), request.byteCount == headLength,
+        let headBytes = Array(peeked[(headerLength + 4)..<(headerLength + 4 + headLength)])
+        guard let request = try? plane.parser.parse(headBytes, kind: .request), request.byteCount == headLength,
               request.framing == .none else { return .notHere }
         let now = ForwardingPlane.nowNanoseconds()
         let table = plane.currentTable
@@ -137,16 +133,13 @@ extension ForwardingReactor {
             plane.finishInstance(-1, endpoint, prefix, failed: nil)   // (only releases the choice)
             return .notHere
         }
-        // Taken: the bytes come off the socket now.
-        var taken: [UInt8] = []
-        while taken.count < total {
-            guard case .bytes = receive(connection.fd, into: &taken, max: total - taken.count) else {
-                parkInstance(lease)
-                plane.finishInstance(-1, endpoint, prefix, failed: nil)
-                return .failed   // cannot happen (the bytes were there)
-            }
+        // Taken: the bytes come off the socket now (they were all there).
+        guard discard(connection.fd, count: total) else {
+            parkInstance(lease)
+            plane.finishInstance(-1, endpoint, prefix, failed: nil)
+            return .failed
         }
-        let outgoing = HopLimitField.apply(to: headBytes, remaining: header.hopLimit)
+        let outgoing = HopLimitField.apply(to: headBytes[...], remaining: header.hopLimit)
         let call = EgressCall(lease: lease, prefix: prefix, request: request,
                               pendingReply: plane.connectedReply)
         lease.owner = connection
@@ -166,7 +159,7 @@ extension ForwardingReactor {
     }
 
     /// The 4-byte big-endian length at `offset`, or -1 when not all there.
-    static func frameLength(_ bytes: [UInt8], at offset: Int) -> Int {
+    static func frameLength(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> Int {
         guard bytes.count >= offset + 4 else { return -1 }
         return Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
     }
@@ -221,52 +214,46 @@ extension ForwardingReactor {
             do throws(HTTPError) {
                 parsed = try plane.parser.parse(call.buffer, kind: .response(requestMethod: call.request.method))
             } catch {
+                flushStaged(connection, call)
                 failCall(connection, call)
                 return false
             }
-            guard let head = parsed else { return true }
+            guard let head = parsed else { return flushStaged(connection, call) }
             if (100..<200).contains(head.status) && head.status != 101 {
-                emit(connection, call, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount])
+                stageFrame(call, call.buffer[0..<head.byteCount])
                 call.buffer.removeFirst(head.byteCount)
                 continue
             }
             call.response = head
             switch head.framing {
             case .none:
-                emit(connection, call, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount] + HopFrames.header(0))
+                stageFrame(call, call.buffer[0..<head.byteCount])
+                stageFrame(call, [])
                 call.buffer.removeFirst(head.byteCount)
+                flushStaged(connection, call)
                 endCall(connection, call, moved: 0, errored: false)
                 return false
             case let .length(total):
-                var out = HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount]
+                stageFrame(call, call.buffer[0..<head.byteCount])
                 call.buffer.removeFirst(head.byteCount)
-                let now = UInt64(min(UInt64(call.buffer.count), total))
-                if now > 0 { out += HopFrames.header(UInt32(now)) + call.buffer[0..<Int(now)] }
-                call.buffer.removeFirst(Int(now))
-                call.moved = now
-                call.remaining = total - now
-                if call.remaining == 0 {
-                    out += HopFrames.header(0)
-                    emit(connection, call, out)
-                    endCall(connection, call, moved: call.moved, errored: false)
-                    return false
-                }
-                emit(connection, call, out)
+                call.remaining = total
             default:
                 // Chunked, until close, or an upgrade: a worker moves the rest.
-                emit(connection, call, HopFrames.header(UInt32(head.byteCount)) + call.buffer[0..<head.byteCount])
+                stageFrame(call, call.buffer[0..<head.byteCount])
                 call.buffer.removeFirst(head.byteCount)
+                flushStaged(connection, call)
                 escalateBody(connection, call, head)
                 return false
             }
         }
         // The body of a known length, as it comes.
-        guard !call.buffer.isEmpty else { return true }
         let take = Int(min(UInt64(call.buffer.count), call.remaining))
-        emit(connection, call, HopFrames.header(UInt32(take)) + call.buffer[0..<take])
-        call.buffer.removeFirst(take)
-        call.moved += UInt64(take)
-        call.remaining -= UInt64(take)
+        if take > 0 {
+            stageFrame(call, call.buffer[0..<take])
+            call.buffer.removeFirst(take)
+            call.moved += UInt64(take)
+            call.remaining -= UInt64(take)
+        }
         if call.moved - call.counted >= EgressCall.loadStep {
             // Link load as the body moves, not in one lump at its end.
             let step = call.moved - call.counted
@@ -274,22 +261,34 @@ extension ForwardingReactor {
             plane.counters.withLock { $0.sent(step, on: connection.pipes.inbound) }
         }
         if call.remaining == 0 {
-            emit(connection, call, HopFrames.header(0))
+            stageFrame(call, [])
+            flushStaged(connection, call)
             endCall(connection, call, moved: call.moved, errored: false)
             return false
         }
-        return neighbors[connection.id] != nil
+        return flushStaged(connection, call)
     }
 
-    /// Sends response bytes to the neighbour, the pending `connected`
-    /// reply in front of the first of them.
-    private func emit(_ connection: NeighborConnection, _ call: EgressCall, _ bytes: [UInt8]) {
+    /// Adds a DATA frame (END when empty) to what goes to the neighbour
+    /// next, the pending `connected` reply in front of the first.
+    private func stageFrame(_ call: EgressCall, _ payload: some Collection<UInt8>) {
         if let reply = call.pendingReply {
             call.pendingReply = nil
-            sendNeighbor(connection, reply + bytes)
-        } else {
-            sendNeighbor(connection, bytes)
+            call.staged.append(contentsOf: reply)
         }
+        let count = UInt32(payload.count)
+        call.staged.append(contentsOf: [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)])
+        call.staged.append(contentsOf: payload)
+    }
+
+    /// Sends what was staged in one send; false when the connection is gone.
+    @discardableResult
+    private func flushStaged(_ connection: NeighborConnection, _ call: EgressCall) -> Bool {
+        if !call.staged.isEmpty {
+            sendNeighbor(connection, call.staged)
+            call.staged.removeAll(keepingCapacity: true)
+        }
+        return neighbors[connection.id] != nil
     }
 
     /// The call failed on the instance. Before any of the response went
@@ -395,12 +394,9 @@ extension ForwardingReactor {
             discard(lease)
             return .notHere
         }
-        var taken: [UInt8] = []
-        while taken.count < total {
-            guard case .bytes = receive(connection.fd, into: &taken, max: total - taken.count) else {
-                discard(lease)
-                return .failed
-            }
+        guard discard(connection.fd, count: total) else {
+            discard(lease)
+            return .failed
         }
         plane.counters.withLock {
             $0.add(.hopCalls)
@@ -419,38 +415,35 @@ extension ForwardingReactor {
         guard let relay = connection.relay else { return }
         if relay.paused { return quieten(relay.lease.fd, mask) }
         while !connection.hasOutput {
-            var chunk: [UInt8] = []
-            switch receive(relay.lease.fd, into: &chunk, max: 65_536) {
-            case .wouldBlock:
-                return
-            case .closed:
+            guard let count = receive(relay.lease.fd, max: 65_536) else { return }
+            guard count > 0 else {
                 plane.counters.withLock { $0.add(.relayErrors) }
                 return dropNeighbor(connection)
-            case .bytes:
-                connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
-                let used: Int
-                do {
-                    used = try relay.scanner.scan(chunk[...])
-                } catch {
-                    plane.counters.withLock { $0.add(.relayErrors) }
-                    return dropNeighbor(connection)
+            }
+            connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+            let chunk = UnsafeBufferPointer(start: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)
+            let used: Int
+            do {
+                used = try relay.scanner.scan(chunk)
+            } catch {
+                plane.counters.withLock { $0.add(.relayErrors) }
+                return dropNeighbor(connection)
+            }
+            relay.responseBytes += UInt64(used)
+            sendNeighbor(connection, UnsafeBufferPointer(rebasing: chunk[0..<used]))
+            guard neighbors[connection.id] != nil else { return }
+            if relay.scanner.phase == .done {
+                let clean = !relay.scanner.failed && used == count
+                finishRelay(connection, relay, reusable: clean)
+                if !clean {
+                    // A failed call ends both connections, as on the blocking path.
+                    connection.closeAfterFlush = true
+                    if !connection.hasOutput { dropNeighbor(connection) }
+                } else {
+                    connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+                    updateNeighborInterest(connection)
                 }
-                relay.responseBytes += UInt64(used)
-                sendNeighbor(connection, used == chunk.count ? chunk : Array(chunk[0..<used]))
-                guard neighbors[connection.id] != nil else { return }
-                if relay.scanner.phase == .done {
-                    let clean = !relay.scanner.failed && used == chunk.count
-                    finishRelay(connection, relay, reusable: clean)
-                    if !clean {
-                        // A failed call ends both connections, as on the blocking path.
-                        connection.closeAfterFlush = true
-                        if !connection.hasOutput { dropNeighbor(connection) }
-                    } else {
-                        connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
-                        updateNeighborInterest(connection)
-                    }
-                    return
-                }
+                return
             }
         }
         relay.paused = true
@@ -482,7 +475,7 @@ extension ForwardingReactor {
         modify(connection.fd, connection.id << 2 | Tag.neighbor, events)
     }
 
-    func sendNeighbor(_ connection: NeighborConnection, _ bytes: [UInt8]) {
+    func sendNeighbor(_ connection: NeighborConnection, _ bytes: some Collection<UInt8>) {
         guard neighbors[connection.id] != nil else { return }
         switch connection.output.send(bytes, to: connection.fd) {
         case .done: break

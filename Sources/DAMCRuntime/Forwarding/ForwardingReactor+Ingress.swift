@@ -111,7 +111,7 @@ extension ForwardingReactor {
             }
             connection.headStarted = nil
             connection.requests += 1
-            let headBytes = Array(connection.input[0..<head.byteCount])
+            let headBytes = head.bytes
             connection.input.removeFirst(head.byteCount)
             start(connection, head, headBytes)
         }
@@ -144,7 +144,11 @@ extension ForwardingReactor {
             guard let lease = takeHop(link) else { return escalate(connection, head, headBytes) }
             let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: plane.node, policyID: policy,
                                        targetGateway: target)
-            let opening = header.encode() + HopFrames.header(UInt32(headBytes.count)) + headBytes + HopFrames.header(0)
+            var opening = header.encode()
+            opening.reserveCapacity(opening.count + headBytes.count + 8)
+            opening.append(contentsOf: HopFrames.header(UInt32(headBytes.count)))
+            opening.append(contentsOf: headBytes)
+            opening.append(contentsOf: HopFrames.header(0))
             // An idle connection's send buffer is empty: the opening fits at once.
             guard (try? ForwardingIO.write(lease.fd, opening, timeoutMs: plane.settings.connectTimeoutMs)) != nil else {
                 discard(lease)

@@ -57,6 +57,10 @@ final class ForwardingReactor: @unchecked Sendable {
     var instances: ConnectionLeases<Endpoint>
     var nextID: UInt64 = 1
     private var lastSweep: Int64 = 0
+    /// Where every read of this loop lands first (one buffer for the
+    /// loop's life instead of an allocation per read): large enough for a
+    /// look at a whole call head (`nextCall`) and for a 64 KiB read.
+    let scratch: UnsafeMutableRawBufferPointer
 
     /// How often idle and stalled connections are checked against their deadlines.
     static let sweepMs: Int32 = 100
@@ -65,20 +69,30 @@ final class ForwardingReactor: @unchecked Sendable {
         self.plane = plane
         hops = ConnectionLeases(maxIdleMs: plane.hopPool.maxIdleMs, maxPerKey: plane.hopPool.maxPerKey)
         instances = ConnectionLeases(maxIdleMs: plane.instancePool.maxIdleMs, maxPerKey: plane.instancePool.maxPerKey)
+        scratch = .allocate(byteCount: max(65_536, ForwardingPlane.maxHeaderFrame + plane.settings.maxHeadBytes + 8), alignment: 16)
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epoll >= 0 else { throw SystemError("epoll_create1", "forwarding reactor") }
+        guard epoll >= 0 else {
+            scratch.deallocate()
+            throw SystemError("epoll_create1", "forwarding reactor")
+        }
         wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard wake >= 0 else {
+            scratch.deallocate()
             close(epoll)
             throw SystemError("eventfd", "forwarding reactor")
         }
         var event = epoll_event()
         damc_epoll_event_set(&event, UInt32(EPOLLIN.rawValue), UInt64.max)
         guard epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event) == 0 else {
+            scratch.deallocate()
             close(wake)
             close(epoll)
             throw SystemError("epoll_ctl", "forwarding reactor")
         }
+    }
+
+    deinit {
+        scratch.deallocate()
     }
 
     /// Hands a connection to this loop (from any thread).
@@ -266,16 +280,41 @@ final class ForwardingReactor: @unchecked Sendable {
 
     /// One non-blocking read appended to `buffer`.
     func receive(_ fd: Int32, into buffer: inout [UInt8], max: Int) -> Received {
-        while true {
-            let count = withUnsafeTemporaryAllocation(byteCount: max, alignment: 16) { scratch -> Int in
-                let count = recv(fd, scratch.baseAddress, max, Int32(MSG_DONTWAIT))
-                if count > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count])) }
-                return count
-            }
-            if count > 0 { return .bytes }
-            if count == 0 { return .closed }
-            if errno == EINTR { continue }
-            return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .closed
+        switch receive(fd, max: max) {
+        case let .some(count) where count > 0:
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+            return .bytes
+        case .some: return .closed
+        case .none: return .wouldBlock
         }
+    }
+
+    /// One non-blocking read into `scratch`: the byte count (0 at the end
+    /// of the stream or on an error), or nil when nothing is waiting.
+    func receive(_ fd: Int32, max: Int, flags: Int32 = 0) -> Int? {
+        while true {
+            let count = recv(fd, scratch.baseAddress, Swift.min(max, scratch.count), flags | Int32(MSG_DONTWAIT))
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? nil : 0
+        }
+    }
+
+    /// Takes `count` bytes that are waiting off the socket without copying
+    /// them (TCP discards them: tcp(7), MSG_TRUNC); false if they were not
+    /// all there.
+    func discard(_ fd: Int32, count: Int) -> Bool {
+        var left = count
+        while left > 0 {
+            let taken = recv(fd, nil, left, Int32(MSG_TRUNC | MSG_DONTWAIT))
+            if taken > 0 {
+                left -= taken
+            } else if taken < 0 && errno == EINTR {
+                continue
+            } else {
+                return false
+            }
+        }
+        return true
     }
 }

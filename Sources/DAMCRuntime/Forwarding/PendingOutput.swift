@@ -31,6 +31,26 @@ struct PendingOutput {
             bytes.append(contentsOf: data)
             return .pending
         }
+        // Straight from the caller's bytes; only what the socket leaves is copied.
+        let direct = data.withContiguousStorageIfAvailable { data -> Outcome in
+            var sentSoFar = 0
+            while sentSoFar < data.count {
+                let sent = Glibc.send(fd, data.baseAddress! + sentSoFar, data.count - sentSoFar, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                if sent > 0 {
+                    sentSoFar += sent
+                } else if sent < 0 && errno == EINTR {
+                    continue
+                } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    bytes = Array(data[sentSoFar...])
+                    offset = 0
+                    return .pending
+                } else {
+                    return .broken
+                }
+            }
+            return .done
+        }
+        if let direct { return direct }
         bytes = Array(data)
         offset = 0
         return flush(to: fd)

@@ -121,6 +121,8 @@ final class EgressCall {
     var pendingReply: [UInt8]?
     /// Bytes from the instance not yet framed.
     var buffer: [UInt8] = []
+    /// Frames for the neighbour taken from one read, sent in one send.
+    var staged: [UInt8] = []
     /// The final response head, once parsed.
     var response: HTTPHead?
     /// Body bytes framed so far, and still to come (a length-framed body).
