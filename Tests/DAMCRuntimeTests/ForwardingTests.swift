@@ -339,6 +339,32 @@ struct ForwardingBadInputTests {
         #expect(huge?.reason == .malformed)
         #expect(Self.counter(harness, "sr1", "hop_malformed_headers") >= 3)
 
+        // A neighbour that sends its next call before the first ended (the
+        // ingress never does): both are answered, in order, on the connection.
+        let sg2 = try #require(harness.configs["sg2"])
+        func call(_ path: String) throws -> [UInt8] {
+            let head = Array("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
+            let count = UInt32(head.count)
+            return ForwardHeader(name: try ServiceName("/B/x"), flowID: 9, hopLimit: 8, origin: try NodeID("test")).encode()
+                + [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)] + head + [0, 0, 0, 0]
+        }
+        let early = try HTTPTestClient(host: sg2.links[0].local.host, port: sg2.links[0].local.port, timeoutSeconds: 10)
+        try early.send(try call("/B/first") + call("/B/second"))
+        var answers: [String] = []
+        var scanner = RelayScanner(replyLimit: 65_536)
+        var callStart = 0, scanned = 0
+        while answers.count < 2 {
+            if scanned == early.buffer.count { guard try early.fill() else { break } }
+            scanned += try scanner.scan(early.buffer[scanned...])
+            if scanner.phase == .done {
+                #expect(!scanner.failed)
+                answers.append(String(decoding: early.buffer[callStart..<scanned], as: UTF8.self))
+                callStart = scanned
+                scanner = RelayScanner(replyLimit: 65_536)
+            }
+        }
+        #expect(answers.count == 2 && answers[0].contains("/B/first") && answers[1].contains("/B/second"), "\(answers)")
+
         // Hop limit: 0 stops at sr1; 1 passes sr1 and stops at sr2, and the reply names sr2.
         func header(_ limit: UInt8) throws -> [UInt8] {
             ForwardHeader(name: try ServiceName("/B/x"), flowID: 7, hopLimit: limit, origin: try NodeID("test")).encode()

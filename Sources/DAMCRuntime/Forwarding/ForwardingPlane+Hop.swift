@@ -48,11 +48,15 @@ extension ForwardingPlane {
             if first { counters.withLock { $0.add(error == .timeout ? .hopHeaderTimeouts : .hopHeaderClosed) } }
             return false
         } catch {
-            counters.withLock { $0.add(.hopMalformedHeaders) }
-            logger.debug("malformed forwarding header", metadata: ["error": "\(error)"])
-            refuse(fd, .malformed, "malformed forwarding header: \(error)")
+            refuseMalformed(fd, error)
             return false
         }
+        return serve(fd, header, prefix: [], pipes: pipes)
+    }
+
+    /// A call whose header has been read (by a loop, which also read
+    /// `prefix`: the bytes that followed it on the connection).
+    func serve(_ fd: Int32, _ header: ForwardHeader, prefix: [UInt8], pipes: Pipes) -> Bool {
         counters.withLock { $0.add(.hopCalls) }
         if header.applicationProtocol == .trace {
             serveTrace(fd, header)
@@ -62,12 +66,19 @@ extension ForwardingPlane {
             refuse(fd, .malformed, "\(node) does not carry \(header.applicationProtocol) calls yet")
             return false
         }
-        return carry(fd, header, pipes: pipes)
+        return carry(fd, header, prefix: prefix, pipes: pipes)
     }
 
-    /// One call on a neighbour's connection; whether the connection may
-    /// carry another.
-    func carry(_ fd: Int32, _ header: ForwardHeader, pipes: Pipes) -> Bool {
+    /// Refuses a call whose header a loop found malformed.
+    func refuseMalformed(_ fd: Int32, _ error: any Error) {
+        counters.withLock { $0.add(.hopMalformedHeaders) }
+        logger.debug("malformed forwarding header", metadata: ["error": "\(error)"])
+        refuse(fd, .malformed, "malformed forwarding header: \(error)")
+    }
+
+    /// One call on a neighbour's connection (`prefix`: its bytes after the
+    /// header already read); whether the connection may carry another.
+    func carry(_ fd: Int32, _ header: ForwardHeader, prefix: [UInt8], pipes: Pipes) -> Bool {
         let table = currentTable
         switch table.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit, flowID: header.flowID,
                             policy: header.policyID, now: Self.nowNanoseconds()) {
@@ -84,12 +95,13 @@ extension ForwardingPlane {
                 onward.targetGateway = target
                 counters.withLock { $0.add(.policyForwarded) }
             }
-            return relay(fd, onward, link: link, next: next, pipes: pipes)
+            return relay(fd, onward, prefix: prefix, link: link, next: next, pipes: pipes)
         case let .local(matched):
             var tried: [Endpoint] = []
             let preferred = table.targetInstance(policy: header.policyID, now: Self.nowNanoseconds())
             if let (instance, endpoint) = connectInstance(matched, tried: &tried, preferring: preferred) {
-                return deliver(fd, instance: instance, endpoint: endpoint, prefix: matched, hopLimit: header.hopLimit, pipes: pipes)
+                return deliver(fd, instance: instance, endpoint: endpoint, prefix: matched, hopLimit: header.hopLimit, pipes: pipes,
+                               read: prefix)
             }
             // No local instance could take it: on to another gateway, if any
             // (once: a call already redirected here stops here).
@@ -103,7 +115,7 @@ extension ForwardingPlane {
                 counters.withLock { $0.add(.redirectedElsewhere) }
                 var redirected = header
                 redirected.targetGateway = target
-                return relay(fd, redirected, link: link, next: next, pipes: pipes)
+                return relay(fd, redirected, prefix: prefix, link: link, next: next, pipes: pipes)
             case let .refuse(reason, text):
                 refuse(fd, reason, text)
             case .local:
@@ -137,8 +149,9 @@ extension ForwardingPlane {
     }
 
     /// Sends the call on to the neighbour on `link` with one hop less and
-    /// relays its frames both ways; whether both connections stay usable.
-    func relay(_ fd: Int32, _ header: ForwardHeader, link: LinkID, next: NodeID, pipes: Pipes) -> Bool {
+    /// relays its frames both ways (`prefix`: those already read from the
+    /// previous hop); whether both connections stay usable.
+    func relay(_ fd: Int32, _ header: ForwardHeader, prefix: [UInt8] = [], link: LinkID, next: NodeID, pipes: Pipes) -> Bool {
         var onward = header
         onward.hopLimit -= 1
         let bytes = onward.encode()
@@ -177,7 +190,7 @@ extension ForwardingPlane {
             }
         }
         do {
-            let finished = try FramedRelay.run(upstream: fd, downstream: downstream, pipes: pipes.get(),
+            let finished = try FramedRelay.run(upstream: fd, downstream: downstream, pipes: pipes.get(), prefix: prefix,
                                                limit: Self.maxHeaderFrame, idleTimeoutMs: settings.idleTimeoutMs)
             outcome = finished
             let reusable = finished.reusable
@@ -194,7 +207,9 @@ extension ForwardingPlane {
     /// DATA frames (its head first); the instance's response goes back in
     /// DATA frames, its end found from its HTTP framing, then END. The
     /// instance connection is kept for the next call when HTTP allows.
-    func deliver(_ fd: Int32, instance: Int32, endpoint: Endpoint, prefix: ServiceName, hopLimit: UInt8, pipes: Pipes) -> Bool {
+    /// `read`: the request's frames already read from the connection.
+    func deliver(_ fd: Int32, instance: Int32, endpoint: Endpoint, prefix: ServiceName, hopLimit: UInt8, pipes: Pipes,
+                 read: [UInt8] = []) -> Bool {
         var failure: String?
         var keepInstance = false
         defer { finishInstance(instance, endpoint, prefix, failed: failure, keep: keepInstance) }
@@ -204,7 +219,7 @@ extension ForwardingPlane {
             let (sendPipe, receivePipe) = pipes.get()
             try ForwardingIO.write(fd, connectedReply, timeoutMs: settings.idleTimeoutMs)
             // The request: its head from the first frames, then the rest as it comes.
-            let source = FramedSource(fd: fd, timeoutMs: settings.idleTimeoutMs)
+            let source = FramedSource(fd: fd, timeoutMs: settings.idleTimeoutMs, prefix: read)
             var buffer: [UInt8] = []
             var request: HTTPHead?
             while request == nil {

@@ -8,16 +8,16 @@ import Glibc
 
 /// Connections from neighbours on the forwarding plane's event loops
 /// (draft-li-icnrg-damc §7.2; docs/forwarding.md §hops, §egress, §threads).
-/// Between calls the loop waits for the next forwarding header. It looks
-/// at the waiting bytes without taking them (MSG_PEEK); a call it can
-/// carry alone (for a local instance, no request body, the whole request
-/// head and END already there, an idle keep-alive connection to the chosen
-/// instance) is taken and run here: reply `connected`, the head to the
-/// instance, its response back in DATA frames and END (docs/wire.md §5.8).
-/// Any other call (a relay, a trace, a body, a refusal, a new instance
-/// connection, anything malformed) is left unread and handed to a worker
-/// running the blocking code (`ForwardingPlane.serveHopCall`), which reads
-/// it from the start and gives the connection back afterwards.
+/// Between calls the loop waits for the next forwarding header and reads
+/// it, with whatever follows, in one read. A call it can carry alone (a
+/// relay over an idle connection of this loop, or a local instance with an
+/// idle keep-alive connection; no request body, the whole request head and
+/// END read) runs here: reply `connected`, the head to the instance, its
+/// response back in DATA frames and END (docs/wire.md §5.8), or, relayed,
+/// the return bytes passed on verbatim. Any other call (a trace, a body, a
+/// refusal, a new connection to make, a malformed header) goes to a worker
+/// running the blocking code with the header and the bytes read after it
+/// (`ForwardingPlane.serve`), which gives the connection back afterwards.
 extension ForwardingReactor {
     /// A neighbour's connection arrives on this loop.
     func adoptNeighbor(_ fd: Int32, link: LinkID, first: Bool, pipes: ForwardingPlane.Pipes?) {
@@ -56,35 +56,54 @@ extension ForwardingReactor {
         if mask & (UInt32(EPOLLIN.rawValue) | UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 { nextCall(connection) }
     }
 
-    /// Looks at the next call waiting on the connection and runs it here or
-    /// on a worker.
+    /// Reads the next call on the connection and runs it here or on a worker.
     func nextCall(_ connection: NeighborConnection) {
         let limit = ForwardingPlane.maxHeaderFrame + plane.settings.maxHeadBytes + 8
-        guard let status = receive(connection.fd, max: limit, flags: Int32(MSG_PEEK)) else { return }
-        if status == 0 {
-            if connection.first { plane.counters.withLock { $0.add(.hopHeaderClosed) } }
+        if connection.input.count < limit {
+            switch receive(connection.fd, max: limit - connection.input.count) {
+            case .none:
+                if connection.input.isEmpty { return }
+            case 0?:
+                if connection.first && connection.input.isEmpty { plane.counters.withLock { $0.add(.hopHeaderClosed) } }
+                return dropNeighbor(connection)
+            case let count?:
+                connection.input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+            }
+        }
+        switch takeCall(connection) {
+        case .waiting:
+            return
+        case let .notHere(header, after, closeAfter):
+            // A neighbour that sent its next call before this one ended
+            // (it never should) loses the connection after this call.
+            return escalateNeighbor(connection) { plane, fd, pipes in
+                plane.serve(fd, header, prefix: after, pipes: pipes) && !closeAfter
+            }
+        case let .malformed(error):
+            return escalateNeighbor(connection) { plane, fd, _ in
+                plane.refuseMalformed(fd, error)
+                return false
+            }
+        case .failed:
             return dropNeighbor(connection)
-        }
-        let peeked = UnsafeBufferPointer(start: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), count: status)
-        let call: EgressCall
-        switch takeLocalCall(connection, peeked) {
-        case .notHere: return escalateNeighbor(connection)
-        case .failed: return dropNeighbor(connection)
-        case let .started(started): call = started
+        case let .started(call):
+            connection.call = call
         case .relayed:
-            connection.first = false
-            connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
-            return updateNeighborInterest(connection)
+            break
         }
-        connection.call = call
         connection.first = false
         connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
         updateNeighborInterest(connection)
     }
 
-    enum LocalCall {
-        /// Left on the socket for a worker.
-        case notHere
+    enum TakenCall {
+        /// The forwarding header is not all here yet.
+        case waiting
+        /// For a worker: the header, the call's bytes read after it, and
+        /// whether bytes of a further call were read too.
+        case notHere(ForwardHeader, [UInt8], closeAfter: Bool)
+        /// Not a forwarding header: a worker refuses it.
+        case malformed(any Error)
         case started(EgressCall)
         /// Taken and sent on to the next hop.
         case relayed
@@ -93,23 +112,61 @@ extension ForwardingReactor {
         case failed
     }
 
-    /// The call at the front of `peeked`, taken off the socket and started,
-    /// if this loop can carry it alone.
-    /// `peeked` is in `scratch`: it is read before anything else uses it.
-    private func takeLocalCall(_ connection: NeighborConnection, _ peeked: UnsafeBufferPointer<UInt8>) -> LocalCall {
-        // ForwardHeader, DATA(request head), END, all there.
-        guard let headerLength = try? DAMCMessage.frameLength(of: Array(peeked.prefix(16))),
-              headerLength <= ForwardingPlane.maxHeaderFrame, peeked.count >= headerLength + 4,
-              case let .forwardHeader(header)? = try? DAMCMessage.decode(Array(peeked[0..<headerLength])),
-              header.applicationProtocol == .http1 else { return .notHere }
-        let headLength = Self.frameLength(peeked, at: headerLength)
-        let total = headerLength + 4 + headLength + 4
-        guard headLength > 0, peeked.count >= total, Self.frameLength(peeked, at: headerLength + 4 + headLength) == 0 else {
-            return .notHere
+    /// The call at the front of the connection's input, started here if
+    /// this loop can carry it alone: a forwarding header, the request head
+    /// in DATA, END, all read, for a local instance with an idle
+    /// connection or a neighbour with one.
+    private func takeCall(_ connection: NeighborConnection) -> TakenCall {
+        let input = connection.input
+        let headerLength: Int
+        let header: ForwardHeader
+        do {
+            // Junk shows at its first byte; it is not waited for (docs/wire.md §5.8).
+            if let first = input.first, UInt64(first) != MessageType.forwardHeader.rawValue,
+               UInt64(first) != MessageType.forwardReply.rawValue {
+                throw WireError.invalidValue(what: "message", reason: "type \(first) where a forwarding message belongs")
+            }
+            guard let length = try DAMCMessage.frameLength(of: Array(input.prefix(16))) else {
+                if input.count >= 16 { throw WireError.invalidValue(what: "message", reason: "no length in its first 16 bytes") }
+                return .waiting
+            }
+            guard length <= ForwardingPlane.maxHeaderFrame else {
+                throw WireError.messageTooLarge(size: length, limit: ForwardingPlane.maxHeaderFrame)
+            }
+            guard input.count >= length else { return .waiting }
+            let message = try DAMCMessage.decode(Array(input[0..<length]))
+            guard case let .forwardHeader(decoded) = message else {
+                throw WireError.invalidValue(what: "message", reason: "\(message.messageType) where a ForwardHeader belongs")
+            }
+            headerLength = length
+            header = decoded
+        } catch {
+            connection.input = []
+            return .malformed(error)
         }
-        let headBytes = Array(peeked[(headerLength + 4)..<(headerLength + 4 + headLength)])
+        connection.input.removeAll(keepingCapacity: true)
+        let after = Array(input[headerLength...])
+        guard header.applicationProtocol == .http1 else { return .notHere(header, after, closeAfter: false) }
+        return input.withUnsafeBufferPointer { bytes in
+            takeCall(connection, header, UnsafeBufferPointer(rebasing: bytes[headerLength...]), after)
+        }
+    }
+
+    private func takeCall(_ connection: NeighborConnection, _ header: ForwardHeader, _ bytes: UnsafeBufferPointer<UInt8>,
+                          _ after: [UInt8]) -> TakenCall {
+        let headLength = Self.frameLength(bytes, at: 0)
+        let total = 4 + headLength + 4
+        guard headLength > 0, bytes.count >= total, Self.frameLength(bytes, at: 4 + headLength) == 0 else {
+            return .notHere(header, after, closeAfter: false)
+        }
+        // Anything past END is the neighbour's next call, sent early: it
+        // waits for this one to end.
+        let early = bytes.count > total
+        let after = early ? Array(bytes[0..<total]) : after
+        func notHere() -> TakenCall { .notHere(header, after, closeAfter: early) }
+        let headBytes = Array(bytes[4..<(4 + headLength)])
         guard let request = try? plane.parser.parse(headBytes, kind: .request), request.byteCount == headLength,
-              request.framing == .none else { return .notHere }
+              request.framing == .none else { return notHere() }
         let now = ForwardingPlane.nowNanoseconds()
         let table = plane.currentTable
         let prefix: ServiceName
@@ -118,30 +175,27 @@ extension ForwardingReactor {
         case let .local(matched):
             prefix = matched
         case let .forward(link, next, _, target, policy):
-            return takeRelay(connection, header, Array(peeked[headerLength..<total]), total: total, link: link, next: next,
-                             target: target, policy: policy)
+            guard takeRelay(connection, header, Array(bytes[0..<total]), link: link, next: next, target: target, policy: policy) else {
+                return notHere()
+            }
+            if early { connection.input = Array(bytes[total...]) }
+            return .relayed
         case .refuse:
-            return .notHere
+            return notHere()
         }
         let preferred = table.targetInstance(policy: header.policyID, now: now)
         guard let endpoint = plane.pool.withLock({
             $0.choose(for: prefix, preferring: preferred, random: (FlowID.next(), FlowID.next()))
         }) else {
-            return .notHere
+            return notHere()
         }
         guard let lease = takeInstance(endpoint) else {
             plane.finishInstance(-1, endpoint, prefix, failed: nil)   // (only releases the choice)
-            return .notHere
+            return notHere()
         }
-        // Taken: the bytes come off the socket now (they were all there).
-        guard discard(connection.fd, count: total) else {
-            parkInstance(lease)
-            plane.finishInstance(-1, endpoint, prefix, failed: nil)
-            return .failed
-        }
+        if early { connection.input = Array(bytes[total...]) }
         let outgoing = HopLimitField.apply(to: headBytes[...], remaining: header.hopLimit)
-        let call = EgressCall(lease: lease, prefix: prefix, request: request,
-                              pendingReply: plane.connectedReply)
+        let call = EgressCall(lease: lease, prefix: prefix, request: request, pendingReply: plane.connectedReply)
         lease.owner = connection
         plane.counters.withLock {
             $0.add(.hopCalls)
@@ -164,15 +218,18 @@ extension ForwardingReactor {
         return Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
     }
 
-    /// Runs the waiting call on a worker (nothing of it was read here).
-    func escalateNeighbor(_ connection: NeighborConnection) {
+    /// Runs the call on a worker with the blocking code (`work`: whether
+    /// the connection may carry another call); the connection comes back
+    /// to a loop afterwards.
+    func escalateNeighbor(_ connection: NeighborConnection,
+                          _ work: @escaping @Sendable (ForwardingPlane, Int32, ForwardingPlane.Pipes) -> Bool) {
         unregister(connection.fd)
         neighbors[connection.id] = nil
-        let fd = connection.fd, pipes = connection.pipes, first = connection.first
+        let fd = connection.fd, pipes = connection.pipes
         let plane = self.plane
         let reactor = self
         let spawned = plane.workers.run {
-            if plane.serveHopCall(fd, pipes: pipes, first: first) && !plane.isStopping {
+            if work(plane, fd, pipes) && !plane.isStopping {
                 reactor.adopt(.neighbor(fd: fd, link: pipes.inbound, first: false, pipes: pipes))
             } else {
                 close(fd)
@@ -375,28 +432,35 @@ extension ForwardingReactor {
         connection.quiet = false
         connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
         if neighbors[connection.id] != nil { updateNeighborInterest(connection) }
+        resumeInput(connection)
+    }
+
+    /// Takes a call already read (sent before the last one ended) once
+    /// the connection is free: no new bytes may come to wake the loop.
+    func resumeInput(_ connection: NeighborConnection) {
+        guard neighbors[connection.id] != nil, !connection.busy, !connection.hasOutput, !connection.closeAfterFlush,
+              !connection.input.isEmpty else { return }
+        nextCall(connection)
     }
 
     // MARK: Relays (routers)
 
     /// Sends a bodiless call on to the next hop over an idle connection of
-    /// this loop (one hop less; a policy that steers it goes on with it).
-    private func takeRelay(_ connection: NeighborConnection, _ header: ForwardHeader, _ rest: [UInt8], total: Int,
-                           link: LinkID, next: NodeID, target: NodeID?, policy: UInt64?) -> LocalCall {
-        guard let lease = takeHop(link) else { return .notHere }
+    /// this loop (one hop less; a policy that steers it goes on with it);
+    /// false if there is none or it turned out dead (a worker carries it).
+    private func takeRelay(_ connection: NeighborConnection, _ header: ForwardHeader, _ rest: [UInt8],
+                           link: LinkID, next: NodeID, target: NodeID?, policy: UInt64?) -> Bool {
+        guard let lease = takeHop(link) else { return false }
         var onward = header
         onward.hopLimit -= 1
         onward.policyID = policy
         if policy != nil { onward.targetGateway = target }
-        // Sent before the call is taken off this socket: if the idle
-        // connection turns out dead, a worker carries the call instead.
-        guard (try? ForwardingIO.write(lease.fd, onward.encode() + rest, timeoutMs: plane.settings.connectTimeoutMs)) != nil else {
+        var opening = onward.encode()
+        opening.append(contentsOf: rest)
+        // If the idle connection turns out dead, a worker carries the call.
+        guard (try? ForwardingIO.write(lease.fd, opening, timeoutMs: plane.settings.connectTimeoutMs)) != nil else {
             discard(lease)
-            return .notHere
-        }
-        guard discard(connection.fd, count: total) else {
-            discard(lease)
-            return .failed
+            return false
         }
         plane.counters.withLock {
             $0.add(.hopCalls)
@@ -407,7 +471,7 @@ extension ForwardingReactor {
         }
         lease.owner = connection
         connection.relay = RelayCall(lease: lease, next: next, replyLimit: ForwardingPlane.maxHeaderFrame)
-        return .relayed
+        return true
     }
 
     /// Bytes coming back along a relayed call: passed on verbatim until END.
@@ -442,6 +506,7 @@ extension ForwardingReactor {
                 } else {
                     connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
                     updateNeighborInterest(connection)
+                    resumeInput(connection)
                 }
                 return
             }
@@ -507,6 +572,7 @@ extension ForwardingReactor {
             return false
         }
         updateNeighborInterest(connection)
+        resumeInput(connection)
         if let relay = connection.relay, relay.paused {
             relay.paused = false
             watch(relay.lease.fd, relay.lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue))

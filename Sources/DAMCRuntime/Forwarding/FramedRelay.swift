@@ -26,6 +26,35 @@ struct FramedRelay {
             phase = startsWithReply ? .reply : .header
         }
 
+        /// Passes on request bytes already read from `from` (by an event
+        /// loop) as they would have come: frame headers and payload, a
+        /// header cut short completed from the socket.
+        func pass(_ bytes: [UInt8], timeoutMs: Int64) throws {
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 4)
+            var index = 0
+            while index < bytes.count {
+                switch phase {
+                case .header:
+                    var header = Array(bytes[index..<Swift.min(bytes.count, index + 4)])
+                    index += header.count
+                    if header.count < 4 { header += try HopFrames.readExactly(from, 4 - header.count, timeoutMs: timeoutMs) }
+                    let length = UInt64(header[0]) << 24 | UInt64(header[1]) << 16 | UInt64(header[2]) << 8 | UInt64(header[3])
+                    out += header
+                    phase = length == 0 ? .finished : .payload(length)
+                case let .payload(left):
+                    let take = Int(Swift.min(left, UInt64(bytes.count - index)))
+                    out += bytes[index..<index + take]
+                    index += take
+                    moved += UInt64(take)
+                    phase = UInt64(take) == left ? .header : .payload(left - UInt64(take))
+                case .reply, .finished:
+                    throw WireError.invalidValue(what: "call", reason: "bytes after the request's END")
+                }
+            }
+            try ForwardingIO.write(to, out, timeoutMs: timeoutMs)
+        }
+
         var wantsInput: Bool {
             switch phase {
             case .reply, .header: return true
@@ -46,10 +75,12 @@ struct FramedRelay {
     }
 
     /// Runs the call to its end.
-    static func run(upstream: Int32, downstream: Int32, pipes: (SplicePipe, SplicePipe), limit: Int,
+    /// `prefix`: the request's bytes already read from `upstream`.
+    static func run(upstream: Int32, downstream: Int32, pipes: (SplicePipe, SplicePipe), prefix: [UInt8] = [], limit: Int,
                     idleTimeoutMs: Int64) throws -> Outcome {
         let request = Direction(from: upstream, to: downstream, pipe: pipes.0, startsWithReply: false)
         let response = Direction(from: downstream, to: upstream, pipe: pipes.1, startsWithReply: true)
+        if !prefix.isEmpty { try request.pass(prefix, timeoutMs: idleTimeoutMs) }
         var connected = true
         while request.phase != .finished || response.phase != .finished {
             var progressed = false

@@ -121,15 +121,31 @@ final class FramedSource {
     private(set) var ended = false
     let timeoutMs: Int64
 
-    init(fd: Int32, timeoutMs: Int64) {
+    /// Bytes of the stream read from the connection before this source
+    /// took it over (by an event loop); they come first.
+    private var prefix: [UInt8]
+    private var prefixOffset = 0
+
+    init(fd: Int32, timeoutMs: Int64, prefix: [UInt8] = []) {
         self.fd = fd
         self.timeoutMs = timeoutMs
+        self.prefix = prefix
     }
+
+    private var prefixLeft: Int { prefix.count - prefixOffset }
 
     /// Makes `remaining` non-zero, or sets `ended`.
     private func advance() throws(ForwardingIOError) {
         while remaining == 0 && !ended {
-            let length = try HopFrames.readHeader(fd, timeoutMs: timeoutMs)
+            let length: UInt32
+            if prefixLeft > 0 {
+                var bytes = Array(prefix[prefixOffset..<prefixOffset + Swift.min(4, prefixLeft)])
+                prefixOffset += bytes.count
+                if bytes.count < 4 { bytes += try HopFrames.readExactly(fd, 4 - bytes.count, timeoutMs: timeoutMs) }
+                length = UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
+            } else {
+                length = try HopFrames.readHeader(fd, timeoutMs: timeoutMs)
+            }
             if length == 0 { ended = true } else { remaining = UInt64(length) }
         }
     }
@@ -138,6 +154,13 @@ final class FramedSource {
     func read(into buffer: inout [UInt8], max: Int = 65_536) throws(ForwardingIOError) -> Int {
         try advance()
         if ended { return 0 }
+        if prefixLeft > 0 {
+            let count = Int(Swift.min(remaining, UInt64(Swift.min(max, prefixLeft))))
+            buffer += prefix[prefixOffset..<prefixOffset + count]
+            prefixOffset += count
+            remaining -= UInt64(count)
+            return count
+        }
         let want = Int(min(remaining, UInt64(max)))
         let before = buffer.count
         var chunk = [UInt8](repeating: 0, count: want)
@@ -168,6 +191,14 @@ final class FramedSource {
         while true {
             try advance()
             if ended { return moved }
+            if prefixLeft > 0 {
+                // What the loop already read of this frame, copied first.
+                small.removeAll(keepingCapacity: true)
+                let count = try read(into: &small, max: prefixLeft)
+                try ForwardingIO.write(to, small, timeoutMs: timeoutMs)
+                moved += UInt64(count)
+                continue
+            }
             let count = remaining
             if count <= Self.copyLimit {
                 small.removeAll(keepingCapacity: true)

@@ -89,6 +89,9 @@ final class NeighborConnection {
     let pipes: ForwardingPlane.Pipes
     /// No call has arrived yet (the header timeout applies).
     var first = true
+    /// Bytes read from the neighbour that are not part of a call taken yet
+    /// (a forwarding header still arriving).
+    var input: [UInt8] = []
     var deadline: Int64 = 0
     var call: EgressCall?
     var relay: RelayCall?
