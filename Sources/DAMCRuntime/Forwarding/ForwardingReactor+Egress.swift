@@ -164,9 +164,6 @@ extension ForwardingReactor {
         let early = bytes.count > total
         let after = early ? Array(bytes[0..<total]) : after
         func notHere() -> TakenCall { .notHere(header, after, closeAfter: early) }
-        let headBytes = Array(bytes[4..<(4 + headLength)])
-        guard let request = try? plane.parser.parse(headBytes, kind: .request), request.byteCount == headLength,
-              request.framing == .none else { return notHere() }
         let now = ForwardingPlane.nowNanoseconds()
         let table = plane.currentTable
         let prefix: ServiceName
@@ -183,6 +180,11 @@ extension ForwardingReactor {
         case .refuse:
             return notHere()
         }
+        // A relay needs no more than the frames (END right after the head:
+        // no body); the egress reads the request itself.
+        let headBytes = Array(bytes[4..<(4 + headLength)])
+        guard let request = try? plane.parser.parse(headBytes, kind: .request), request.byteCount == headLength,
+              request.framing == .none else { return notHere() }
         let preferred = table.targetInstance(policy: header.policyID, now: now)
         guard let endpoint = plane.pool.withLock({
             $0.choose(for: prefix, preferring: preferred, random: (FlowID.next(), FlowID.next()))
