@@ -78,15 +78,21 @@ wait_for() {   # URL: until it answers 200, at most 30 s
 }
 
 rss_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+# CPU time (user + system, clock ticks) used so far by the given processes.
+cpu_ticks() { local total=0 pid; for pid in "$@"; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done; echo "$total"; }
+# CPU microseconds per request the proxies spent during the last measure.
+cpu_per_request() {   # TICKS_BEFORE TICKS_AFTER
+    awk -v t=$(($2 - $1)) -v hz="$(getconf CLK_TCK)" '/ requests in / { printf "%.1f", t * 1000000 / hz / $1 }' "$work/last-wrk.txt"
+}
 
 results=()
 wait_for http://127.70.9.1:9080/
 read -r rps p50 p99 extra <<< "$(measure http://127.70.9.1:9080/B/x)"
 direct_p50=$p50 direct_p99=$p99
-results+=("direct to nginx|$rps|$p50|$p99|-|-|-|$extra")
+results+=("direct to nginx|$rps|$p50|$p99|-|-|-|-|$extra")
 
 run_damc() {   # NAME TOPOLOGY BLOCK
-    local name=$1 topology=$2 block=$3 dir="$work/$1"
+    local name=$1 topology=$2 block=$3 dir="$work/$1" mine=()
     mkdir -p "$dir/run"
     "$bin/damcctl" config render "$topology" --out-dir "$dir" --socket-dir "$dir/run" --address-block "$block" \
         --base-port 17900 --fast-timers >/dev/null
@@ -97,16 +103,20 @@ run_damc() {   # NAME TOPOLOGY BLOCK
         role=$(grep -o '"role" *: *"s[gr]"' "$config" | grep -o 's[gr]"' | tr -d '"')
         "$bin/damc-$role" --config "$config" --exit-with-parent --log-level error 2>>"$dir/$node.log" &
         pids+=($!)
+        mine+=($!)
         [[ $node == sg1 ]] && first=$!
     done
     local url="http://127.$block.0.1:18080/B/x"
     wait_for "$url"
+    local before after
+    before=$(cpu_ticks "${mine[@]}")
     read -r rps p50 p99 extra <<< "$(measure "$url")"
-    results+=("$name|$rps|$p50|$p99|$((p50 - direct_p50))|$((p99 - direct_p99))|$(rss_kib "$first")|$extra")
+    after=$(cpu_ticks "${mine[@]}")
+    results+=("$name|$rps|$p50|$p99|$((p50 - direct_p50))|$((p99 - direct_p99))|$(rss_kib "$first")|$(cpu_per_request "$before" "$after")|$extra")
 }
 
 run_haproxy() {   # NAME PROXIES BLOCK
-    local name=$1 count=$2 block=$3 dir="$work/$1" first=""
+    local name=$1 count=$2 block=$3 dir="$work/$1" first="" mine=()
     mkdir -p "$dir"
     for index in $(seq 1 "$count"); do
         local next="127.$block.0.$((index + 1)):18080"
@@ -128,12 +138,16 @@ backend out
 CONF
         haproxy -f "$dir/haproxy$index.cfg" -db 2>>"$dir/haproxy.log" &
         pids+=($!)
+        mine+=($!)
         [[ $index == 1 ]] && first=$!
     done
     local url="http://127.$block.0.1:18080/B/x"
     wait_for "$url"
+    local before after
+    before=$(cpu_ticks "${mine[@]}")
     read -r rps p50 p99 extra <<< "$(measure "$url")"
-    results+=("$name|$rps|$p50|$p99|$((p50 - direct_p50))|$((p99 - direct_p99))|$(rss_kib "$first")|$extra")
+    after=$(cpu_ticks "${mine[@]}")
+    results+=("$name|$rps|$p50|$p99|$((p50 - direct_p50))|$((p99 - direct_p99))|$(rss_kib "$first")|$(cpu_per_request "$before" "$after")|$extra")
 }
 
 run_damc "DAMC 1 hop (sg1 -> sg2)" "$here/hop1.json" 71
@@ -142,9 +156,10 @@ run_damc "DAMC 3 hops (sg1 -> sr1 -> sr2 -> sg2)" "$here/hop3.json" 73
 run_haproxy "HAProxy x4 (3 hops)" 4 74
 
 echo "Forwarding benchmark: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, GET of a 3-byte body, $(nproc) cores, $(date -u +%F)"
-echo "latencies in microseconds; added = chain minus direct, same run; RSS = peak resident KiB of the first proxy (ingress)"
-printf '%-42s %10s %8s %8s %10s %10s %9s\n' "path" "req/s" "p50" "p99" "added p50" "added p99" "RSS KiB"
+echo "latencies in microseconds; added = chain minus direct, same run; RSS = peak resident KiB of the first proxy (ingress);"
+echo "CPU = user + system time of all the chain's proxies per request, microseconds"
+printf '%-42s %10s %8s %8s %10s %10s %9s %7s\n' "path" "req/s" "p50" "p99" "added p50" "added p99" "RSS KiB" "CPU"
 for row in "${results[@]}"; do
-    IFS='|' read -r name rps p50 p99 a50 a99 rss extra <<< "$row"
-    printf '%-42s %10s %8s %8s %10s %10s %9s %s\n' "$name" "$rps" "$p50" "$p99" "$a50" "$a99" "$rss" "$extra"
+    IFS='|' read -r name rps p50 p99 a50 a99 rss cpu extra <<< "$row"
+    printf '%-42s %10s %8s %8s %10s %10s %9s %7s %s\n' "$name" "$rps" "$p50" "$p99" "$a50" "$a99" "$rss" "$cpu" "$extra"
 done

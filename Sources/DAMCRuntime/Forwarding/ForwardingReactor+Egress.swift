@@ -145,25 +145,23 @@ extension ForwardingReactor {
             return .malformed(error)
         }
         connection.input.removeAll(keepingCapacity: true)
-        let after = Array(input[headerLength...])
-        guard header.applicationProtocol == .http1 else { return .notHere(header, after, closeAfter: false) }
+        guard header.applicationProtocol == .http1 else { return .notHere(header, Array(input[headerLength...]), closeAfter: false) }
         return input.withUnsafeBufferPointer { bytes in
-            takeCall(connection, header, UnsafeBufferPointer(rebasing: bytes[headerLength...]), after)
+            takeCall(connection, header, UnsafeBufferPointer(rebasing: bytes[headerLength...]))
         }
     }
 
-    private func takeCall(_ connection: NeighborConnection, _ header: ForwardHeader, _ bytes: UnsafeBufferPointer<UInt8>,
-                          _ after: [UInt8]) -> TakenCall {
+    /// `bytes`: what was read after the header.
+    private func takeCall(_ connection: NeighborConnection, _ header: ForwardHeader, _ bytes: UnsafeBufferPointer<UInt8>) -> TakenCall {
         let headLength = Self.frameLength(bytes, at: 0)
         let total = 4 + headLength + 4
         guard headLength > 0, bytes.count >= total, Self.frameLength(bytes, at: 4 + headLength) == 0 else {
-            return .notHere(header, after, closeAfter: false)
+            return .notHere(header, Array(bytes), closeAfter: false)
         }
         // Anything past END is the neighbour's next call, sent early: it
         // waits for this one to end.
         let early = bytes.count > total
-        let after = early ? Array(bytes[0..<total]) : after
-        func notHere() -> TakenCall { .notHere(header, after, closeAfter: early) }
+        func notHere() -> TakenCall { .notHere(header, Array(bytes[0..<total]), closeAfter: early) }
         let now = ForwardingPlane.nowNanoseconds()
         let table = plane.currentTable
         let prefix: ServiceName
