@@ -264,9 +264,17 @@ extension ForwardingReactor {
                 }
                 guard length <= ForwardingPlane.maxHeaderFrame else { return badResponse(connection, call, "reply of \(length) bytes") }
                 guard available >= length else { return compact(call) }
+                let replyBytes = call.buffer[call.offset..<call.offset + length]
+                // The same bytes as a `connected` reply seen before (a
+                // neighbour's is the same on every call): no decoding.
+                if connectedReplies.contains(where: { $0.elementsEqual(replyBytes) }) {
+                    call.offset += length
+                    call.phase = .frameHeader
+                    continue
+                }
                 let message: DAMCMessage
                 do {
-                    message = try DAMCMessage.decode(Array(call.buffer[call.offset..<call.offset + length]))
+                    message = try DAMCMessage.decode(Array(replyBytes))
                 } catch {
                     return badResponse(connection, call, "malformed reply: \(error)")
                 }
@@ -285,6 +293,7 @@ extension ForwardingReactor {
                     processRequests(connection)
                     return connections[connection.id] != nil
                 }
+                if connectedReplies.count < Self.connectedRepliesKept { connectedReplies.append(Array(replyBytes)) }
                 call.phase = .frameHeader
             case .frameHeader:
                 guard available >= 4 else { return compact(call) }

@@ -57,6 +57,10 @@ final class ForwardingReactor: @unchecked Sendable {
     var instances: ConnectionLeases<Endpoint>
     var nextID: UInt64 = 1
     private var lastSweep: Int64 = 0
+    /// `connected` replies already decoded, as bytes (at most
+    /// `connectedRepliesKept`): one that comes again is known at a glance.
+    var connectedReplies: [[UInt8]] = []
+    static let connectedRepliesKept = 16
     /// Where every read of this loop lands first (one buffer for the
     /// loop's life instead of an allocation per read): large enough for a
     /// look at a whole call head (`nextCall`) and for a 64 KiB read.
