@@ -63,7 +63,7 @@ final class ForwardingReactor: @unchecked Sendable {
     static let connectedRepliesKept = 16
     /// Where every read of this loop lands first (one buffer for the
     /// loop's life instead of an allocation per read): large enough for a
-    /// look at a whole call head (`nextCall`) and for a 64 KiB read.
+    /// read of a whole call opening (`nextCall`) and for a 64 KiB read.
     let scratch: UnsafeMutableRawBufferPointer
 
     /// How often idle and stalled connections are checked against their deadlines.
@@ -295,30 +295,12 @@ final class ForwardingReactor: @unchecked Sendable {
 
     /// One non-blocking read into `scratch`: the byte count (0 at the end
     /// of the stream or on an error), or nil when nothing is waiting.
-    func receive(_ fd: Int32, max: Int, flags: Int32 = 0) -> Int? {
+    func receive(_ fd: Int32, max: Int) -> Int? {
         while true {
-            let count = recv(fd, scratch.baseAddress, Swift.min(max, scratch.count), flags | Int32(MSG_DONTWAIT))
+            let count = recv(fd, scratch.baseAddress, Swift.min(max, scratch.count), Int32(MSG_DONTWAIT))
             if count >= 0 { return count }
             if errno == EINTR { continue }
             return errno == EAGAIN || errno == EWOULDBLOCK ? nil : 0
         }
-    }
-
-    /// Takes `count` bytes that are waiting off the socket without copying
-    /// them (TCP discards them: tcp(7), MSG_TRUNC); false if they were not
-    /// all there.
-    func discard(_ fd: Int32, count: Int) -> Bool {
-        var left = count
-        while left > 0 {
-            let taken = recv(fd, nil, left, Int32(MSG_TRUNC | MSG_DONTWAIT))
-            if taken > 0 {
-                left -= taken
-            } else if taken < 0 && errno == EINTR {
-                continue
-            } else {
-                return false
-            }
-        }
-        return true
     }
 }

@@ -15,7 +15,8 @@ import Glibc
 /// open (reuse) instead of paying a TCP handshake per call. Payloads move
 /// with splice(2); only the 4-byte lengths and the small DAMC messages
 /// pass through user space, read exactly (MSG_PEEK first) so no payload
-/// byte is ever read by mistake.
+/// byte is ever read by mistake. (The event loops read a call's opening
+/// whole and hand what they read to `FramedSource`/`FramedRelay`.)
 enum HopFrames {
     /// The largest DATA payload in one frame.
     static let maxFrame = UInt64(UInt32.max)
