@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads the head of an HTTP/1.1 message (RFC 9112 §2-6) from the bytes
 /// received so far. Sans-I/O: the caller reads from its socket, appends,
 /// and asks again; nothing here blocks.
@@ -63,33 +67,29 @@ public struct HTTPHeadParser: Sendable {
         var head = HTTPHead(method: "", target: "", status: 0, minorVersion: 1, framing: .none, keepAlive: true, byteCount: end)
         // Lines without their CRLF, up to the blank line that ends the head.
         var start = 0
-        var index = 0
         var sawStartLine = false
         var fields = 0
         var framing = Framing()
-        while index + 1 < end - 2 {
-            let byte = bytes[index]
-            if byte == 0x0D {
-                guard bytes[index + 1] == 0x0A else { throw .malformedHeader("bare CR") }
-                let line = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                if !sawStartLine {
-                    sawStartLine = true
-                    switch kind {
-                    case .request: try Self.requestLine(line, into: &head)
-                    case .response: try Self.statusLine(line, into: &head)
-                    }
-                } else {
-                    guard fields < limits.maxFields else { throw .tooManyHeaders(limit: limits.maxFields) }
-                    fields += 1
-                    let (name, value) = try Self.field(line)
-                    framing.note(name: UnsafeBufferPointer(rebasing: line[name]), value: UnsafeBufferPointer(rebasing: line[value]))
+        // Line by line up to the blank line's CRLF (a CR is at end - 4 at the
+        // latest): a bare LF before a line's CR, or a CR without its LF, is refused.
+        while start < end - 3 {
+            guard let cr = Self.find(0x0D, in: bytes, from: start, to: end - 3) else { break }
+            if Self.find(0x0A, in: bytes, from: start, to: cr) != nil { throw .malformedHeader("bare LF") }
+            guard bytes[cr + 1] == 0x0A else { throw .malformedHeader("bare CR") }
+            let line = UnsafeBufferPointer(rebasing: bytes[start..<cr])
+            if !sawStartLine {
+                sawStartLine = true
+                switch kind {
+                case .request: try Self.requestLine(line, into: &head)
+                case .response: try Self.statusLine(line, into: &head)
                 }
-                index += 2
-                start = index
             } else {
-                if byte == 0x0A { throw .malformedHeader("bare LF") }
-                index += 1
+                guard fields < limits.maxFields else { throw .tooManyHeaders(limit: limits.maxFields) }
+                fields += 1
+                let (name, value) = try Self.field(line)
+                framing.note(name: UnsafeBufferPointer(rebasing: line[name]), value: UnsafeBufferPointer(rebasing: line[value]))
             }
+            start = cr + 2
         }
         guard sawStartLine else { throw .malformedStartLine("empty") }
         head.raw = Array(UnsafeBufferPointer(rebasing: bytes[0..<end]))
@@ -101,16 +101,19 @@ public struct HTTPHeadParser: Sendable {
     /// within the first `limit` bytes.
     static func headEnd(_ bytes: UnsafeBufferPointer<UInt8>, within limit: Int) -> Int? {
         let count = min(bytes.count, limit)
-        var index = 3
-        while index < count {
-            if bytes[index] == 0x0A {
-                if bytes[index - 1] == 0x0D && bytes[index - 2] == 0x0A && bytes[index - 3] == 0x0D { return index + 1 }
-                index += 2   // the next LF that can end the head is at least two bytes on
-            } else {
-                index += 1
-            }
+        var from = 0
+        while let lf = find(0x0A, in: bytes, from: from, to: count) {
+            if lf >= 3 && bytes[lf - 1] == 0x0D && bytes[lf - 2] == 0x0A && bytes[lf - 3] == 0x0D { return lf + 1 }
+            from = lf + 1
         }
         return nil
+    }
+
+    /// Where `byte` first is in `bytes[from..<to]` (memchr: the search runs
+    /// over whole words, not byte by byte).
+    static func find(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
+        guard from < to, let base = bytes.baseAddress, let hit = memchr(base + from, Int32(byte), to - from) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 
     // MARK: Start lines
@@ -187,7 +190,7 @@ public struct HTTPHeadParser: Sendable {
     static func field(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPError) -> (name: Range<Int>, value: Range<Int>) {
         guard let first = line.first else { throw .malformedHeader("empty line") }
         if first == 0x20 || first == 0x09 { throw .malformedHeader("obsolete line folding") }
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .malformedHeader("no colon") }
+        guard let colon = find(UInt8(ascii: ":"), in: line, from: 0, to: line.count) else { throw .malformedHeader("no colon") }
         let name = UnsafeBufferPointer(rebasing: line[0..<colon])
         guard !name.isEmpty, name.allSatisfy(isTokenByte) else {
             throw .malformedHeader("bad field name '\(text(name, max: 64))'")
