@@ -18,17 +18,15 @@ public struct HTTPHead: Sendable, Equatable {
     public var fields: [(name: String, value: String)] {
         var result: [(name: String, value: String)] = []
         forEachField { name, value in
-            result.append((String(decoding: raw[name], as: UTF8.self), String(decoding: raw[value], as: UTF8.self)))
+            result.append((String(decoding: bytes[name], as: UTF8.self), String(decoding: bytes[value], as: UTF8.self)))
             return true
         }
         return result
     }
-    /// The head's bytes, start line to blank line, as received (already
-    /// checked by the parser: the field lines are found again on demand).
-    var raw: [UInt8] = []
-    /// The head's bytes as received, start line to blank line (what is
-    /// forwarded unchanged).
-    public var bytes: [UInt8] { raw }
+    /// The head's bytes, start line to blank line, as received: what is
+    /// forwarded unchanged. The parser checked them, so the field lines
+    /// are found again on demand.
+    public internal(set) var bytes: [UInt8] = []
     /// How the body that follows is delimited.
     public var framing: BodyFraming
     /// Whether the connection may carry another message after this one.
@@ -58,7 +56,7 @@ public struct HTTPHead: Sendable, Equatable {
     public func value(of name: String) -> String? {
         var found: String?
         forEachField(named: name) { value in
-            found = String(decoding: raw[value], as: UTF8.self)
+            found = String(decoding: bytes[value], as: UTF8.self)
             return false
         }
         return found
@@ -68,7 +66,7 @@ public struct HTTPHead: Sendable, Equatable {
     public func values(of name: String) -> [String] {
         var found: [String] = []
         forEachField(named: name) { value in
-            found.append(String(decoding: raw[value], as: UTF8.self))
+            found.append(String(decoding: bytes[value], as: UTF8.self))
             return true
         }
         return found
@@ -81,7 +79,7 @@ public struct HTTPHead: Sendable, Equatable {
         name.withUTF8 { wanted in
             forEachField { field, value in
                 guard field.count == wanted.count else { return true }
-                for (a, b) in zip(raw[field], wanted) where a | 0x20 != b | 0x20 { return true }
+                for (a, b) in zip(bytes[field], wanted) where a | 0x20 != b | 0x20 { return true }
                 return body(value)
             }
         }
@@ -92,7 +90,7 @@ public struct HTTPHead: Sendable, Equatable {
     /// false. The head was checked when parsed, so every line after the
     /// start line has a colon.
     func forEachField(_ body: (_ name: Range<Int>, _ value: Range<Int>) -> Bool) {
-        raw.withUnsafeBufferPointer { bytes in
+        bytes.withUnsafeBufferPointer { bytes in
             let end = bytes.count - 2   // the blank line's CRLF
             var index = 0
             while index < end && bytes[index] != 0x0D { index += 1 }   // past the start line

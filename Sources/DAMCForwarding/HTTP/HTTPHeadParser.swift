@@ -92,7 +92,7 @@ public struct HTTPHeadParser: Sendable {
             start = cr + 2
         }
         guard sawStartLine else { throw .malformedStartLine("empty") }
-        head.raw = Array(UnsafeBufferPointer(rebasing: bytes[0..<end]))
+        head.bytes = Array(UnsafeBufferPointer(rebasing: bytes[0..<end]))
         try Self.frame(&head, kind: kind, framing)
         return head
     }
@@ -327,7 +327,7 @@ public struct HTTPHeadParser: Sendable {
     /// Every item of every field called `name`, as text (for error messages).
     static func items(of name: String, in head: HTTPHead) -> [String] {
         var result: [String] = []
-        head.raw.withUnsafeBufferPointer { raw in
+        head.bytes.withUnsafeBufferPointer { raw in
             head.forEachField(named: name) { value in
                 forEachItem(UnsafeBufferPointer(rebasing: raw[value])) { result.append(String(decoding: $0, as: UTF8.self)) }
                 return true

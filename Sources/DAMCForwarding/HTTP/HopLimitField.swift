@@ -39,16 +39,8 @@ public enum HopLimitField {
         return out
     }
 
-    /// `damc-hop-limit:` in any case.
-    static let lowered: [UInt8] = Array("damc-hop-limit:".utf8)
-
-    /// Whether a line is this field.
+    /// Whether a line is this field (`damc-hop-limit:` in any case).
     static func isField(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard line.count >= lowered.count else { return false }
-        for index in 0..<lowered.count {
-            let byte = line[index]
-            if (byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) != lowered[index] { return false }
-        }
-        return true
+        line.count >= 15 && HTTPHeadParser.equalsLowered(UnsafeBufferPointer(rebasing: line[0..<15]), "damc-hop-limit:")
     }
 }

@@ -151,7 +151,7 @@ extension ForwardingPlane {
     /// Sends the call on to the neighbour on `link` with one hop less and
     /// relays its frames both ways (`prefix`: those already read from the
     /// previous hop); whether both connections stay usable.
-    func relay(_ fd: Int32, _ header: ForwardHeader, prefix: [UInt8] = [], link: LinkID, next: NodeID, pipes: Pipes) -> Bool {
+    func relay(_ fd: Int32, _ header: ForwardHeader, prefix: [UInt8], link: LinkID, next: NodeID, pipes: Pipes) -> Bool {
         var onward = header
         onward.hopLimit -= 1
         let bytes = onward.encode()
@@ -209,7 +209,7 @@ extension ForwardingPlane {
     /// instance connection is kept for the next call when HTTP allows.
     /// `read`: the request's frames already read from the connection.
     func deliver(_ fd: Int32, instance: Int32, endpoint: Endpoint, prefix: ServiceName, hopLimit: UInt8, pipes: Pipes,
-                 read: [UInt8] = []) -> Bool {
+                 read: [UInt8]) -> Bool {
         var failure: String?
         var keepInstance = false
         defer { finishInstance(instance, endpoint, prefix, failed: failure, keep: keepInstance) }

@@ -38,10 +38,9 @@ extension ForwardingPlane {
                 }
                 return
             }
-            let headBytes = head.bytes
             buffer.removeFirst(head.byteCount)
             counters.withLock { $0.add(.ingressRequests) }
-            guard call(head, headBytes, client: client, buffer: &buffer) else { return }
+            guard call(head, client: client, buffer: &buffer) else { return }
             waitMs = settings.idleTimeoutMs
         }
     }
@@ -71,7 +70,7 @@ extension ForwardingPlane {
 
     /// Carries one request and its response; returns whether the client
     /// connection may carry another.
-    func call(_ head: HTTPHead, _ headBytes: [UInt8], client: Int32, buffer: inout [UInt8]) -> Bool {
+    func call(_ head: HTTPHead, client: Int32, buffer: inout [UInt8]) -> Bool {
         let name: ServiceName
         let flowClass: UInt8?
         do throws(HTTPError) {
@@ -89,7 +88,7 @@ extension ForwardingPlane {
         if case let .local(matched) = decision {
             var tried: [Endpoint] = []
             if let (fd, endpoint) = connectInstance(matched, tried: &tried) {
-                return callInstance(head, HopLimitField.apply(to: headBytes[...], remaining: hopLimit), client: client,
+                return callInstance(head, HopLimitField.apply(to: head.bytes[...], remaining: hopLimit), client: client,
                                     buffer: &buffer, instance: fd, endpoint: endpoint, prefix: matched, name: name)
             }
             decision = table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
@@ -106,7 +105,7 @@ extension ForwardingPlane {
             if policy != nil { counters.withLock { $0.add(.policyForwarded) } }
             let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: node, policyID: policy,
                                        targetGateway: target)
-            return callViaHop(head, headBytes, client: client, buffer: &buffer, header: header, link: link, next: next)
+            return callViaHop(head, client: client, buffer: &buffer, header: header, link: link, next: next)
         }
     }
 
@@ -122,7 +121,7 @@ extension ForwardingPlane {
 
     /// The call through the next hop: header and request in DATA frames,
     /// then the reply and the response's frames until END.
-    func callViaHop(_ head: HTTPHead, _ headBytes: [UInt8], client: Int32, buffer: inout [UInt8], header: ForwardHeader,
+    func callViaHop(_ head: HTTPHead, client: Int32, buffer: inout [UInt8], header: ForwardHeader,
                     link: LinkID, next: NodeID) -> Bool {
         let bodyPending = head.framing != .none
         let name = header.name
@@ -137,7 +136,7 @@ extension ForwardingPlane {
                                           text: "\(node) could not reach \(next): \(error)", hop: node, name: name, keepAlive: true),
                             head, client: client)
             }
-            var opening = header.encode() + HopFrames.header(UInt32(headBytes.count)) + headBytes
+            var opening = header.encode() + HopFrames.header(UInt32(head.bytes.count)) + head.bytes
             if !bodyPending { opening += HopFrames.header(0) }
             let sent = (try? ForwardingIO.write(connection.fd, opening, timeoutMs: settings.idleTimeoutMs)) != nil
             // Without a body the reply comes with the response; with one, it
@@ -180,7 +179,7 @@ extension ForwardingPlane {
         var reusable = false
         defer { if reusable { hopPool.give("link:\(link)", upstream) } else { close(upstream) } }
         counters.withLock {
-            $0.sent(UInt64(headBytes.count), on: link)
+            $0.sent(UInt64(head.bytes.count), on: link)
             $0.flowStarted(next.rawValue)
         }
         defer { counters.withLock { $0.flowEnded(next.rawValue) } }

@@ -215,7 +215,7 @@ extension ForwardingReactor {
     /// The 4-byte big-endian length at `offset`, or -1 when not all there.
     static func frameLength(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> Int {
         guard bytes.count >= offset + 4 else { return -1 }
-        return Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+        return Int(HopFrames.length(bytes[offset..<offset + 4]))
     }
 
     /// Runs the call on a worker with the blocking code (`work`: whether
@@ -271,34 +271,34 @@ extension ForwardingReactor {
             do throws(HTTPError) {
                 parsed = try plane.parser.parse(call.buffer, kind: .response(requestMethod: call.request.method))
             } catch {
-                flushStaged(connection, call)
+                flushStaged(connection)
                 failCall(connection, call)
                 return false
             }
-            guard let head = parsed else { return flushStaged(connection, call) }
+            guard let head = parsed else { return flushStaged(connection) }
             if (100..<200).contains(head.status) && head.status != 101 {
-                stageFrame(call, call.buffer[0..<head.byteCount])
+                stageFrame(connection, call, call.buffer[0..<head.byteCount])
                 call.buffer.removeFirst(head.byteCount)
                 continue
             }
             call.response = head
             switch head.framing {
             case .none:
-                stageFrame(call, call.buffer[0..<head.byteCount])
-                stageFrame(call, [])
+                stageFrame(connection, call, call.buffer[0..<head.byteCount])
+                stageFrame(connection, call, [])
                 call.buffer.removeFirst(head.byteCount)
-                flushStaged(connection, call)
+                flushStaged(connection)
                 endCall(connection, call, moved: 0, errored: false)
                 return false
             case let .length(total):
-                stageFrame(call, call.buffer[0..<head.byteCount])
+                stageFrame(connection, call, call.buffer[0..<head.byteCount])
                 call.buffer.removeFirst(head.byteCount)
                 call.remaining = total
             default:
                 // Chunked, until close, or an upgrade: a worker moves the rest.
-                stageFrame(call, call.buffer[0..<head.byteCount])
+                stageFrame(connection, call, call.buffer[0..<head.byteCount])
                 call.buffer.removeFirst(head.byteCount)
-                flushStaged(connection, call)
+                flushStaged(connection)
                 escalateBody(connection, call, head)
                 return false
             }
@@ -306,7 +306,7 @@ extension ForwardingReactor {
         // The body of a known length, as it comes.
         let take = Int(min(UInt64(call.buffer.count), call.remaining))
         if take > 0 {
-            stageFrame(call, call.buffer[0..<take])
+            stageFrame(connection, call, call.buffer[0..<take])
             call.buffer.removeFirst(take)
             call.moved += UInt64(take)
             call.remaining -= UInt64(take)
@@ -318,33 +318,30 @@ extension ForwardingReactor {
             plane.counters.withLock { $0.sent(step, on: connection.pipes.inbound) }
         }
         if call.remaining == 0 {
-            stageFrame(call, [])
-            flushStaged(connection, call)
+            stageFrame(connection, call, [])
+            flushStaged(connection)
             endCall(connection, call, moved: call.moved, errored: false)
             return false
         }
-        return flushStaged(connection, call)
+        return flushStaged(connection)
     }
 
     /// Adds a DATA frame (END when empty) to what goes to the neighbour
     /// next, the pending `connected` reply in front of the first.
-    private func stageFrame(_ call: EgressCall, _ payload: some Collection<UInt8>) {
+    private func stageFrame(_ connection: NeighborConnection, _ call: EgressCall, _ payload: some Collection<UInt8>) {
         if let reply = call.pendingReply {
             call.pendingReply = nil
-            call.staged.append(contentsOf: reply)
+            connection.output.stage(reply)
         }
-        let count = UInt32(payload.count)
-        call.staged.append(contentsOf: [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)])
-        call.staged.append(contentsOf: payload)
+        withUnsafeBytes(of: UInt32(payload.count).bigEndian) { connection.output.stage($0) }
+        connection.output.stage(payload)
     }
 
     /// Sends what was staged in one send; false when the connection is gone.
     @discardableResult
-    private func flushStaged(_ connection: NeighborConnection, _ call: EgressCall) -> Bool {
-        if !call.staged.isEmpty {
-            sendNeighbor(connection, call.staged)
-            call.staged.removeAll(keepingCapacity: true)
-        }
+    private func flushStaged(_ connection: NeighborConnection) -> Bool {
+        guard neighbors[connection.id] != nil else { return false }
+        if connection.output.hasStaged { settleNeighbor(connection, connection.output.sendStaged(to: connection.fd)) }
         return neighbors[connection.id] != nil
     }
 
@@ -542,7 +539,13 @@ extension ForwardingReactor {
 
     func sendNeighbor(_ connection: NeighborConnection, _ bytes: some Collection<UInt8>) {
         guard neighbors[connection.id] != nil else { return }
-        switch connection.output.send(bytes, to: connection.fd) {
+        settleNeighbor(connection, connection.output.send(bytes, to: connection.fd))
+    }
+
+    /// What follows a send to the neighbour: wait for the socket, or end a
+    /// broken connection (and its call).
+    func settleNeighbor(_ connection: NeighborConnection, _ outcome: PendingOutput.Outcome) {
+        switch outcome {
         case .done: break
         case .pending: updateNeighborInterest(connection)
         case .broken: brokenNeighbor(connection)

@@ -111,16 +111,15 @@ extension ForwardingReactor {
             }
             connection.headStarted = nil
             connection.requests += 1
-            let headBytes = head.bytes
             connection.input.removeFirst(head.byteCount)
-            start(connection, head, headBytes)
+            start(connection, head)
         }
         if connection.call == nil { updateClientInterest(connection) }
     }
 
     /// One request: refused here, sent to the next hop from this loop, or
     /// handed to a worker.
-    func start(_ connection: IngressConnection, _ head: HTTPHead, _ headBytes: [UInt8]) {
+    func start(_ connection: IngressConnection, _ head: HTTPHead) {
         plane.counters.withLock { $0.add(.ingressRequests) }
         let name: ServiceName
         let flowClass: UInt8?
@@ -130,7 +129,7 @@ extension ForwardingReactor {
         } catch {
             return fail(connection, ErrorResponse(error, hop: plane.node), head)
         }
-        guard head.framing == .none else { return escalate(connection, head, headBytes) }
+        guard head.framing == .none else { return escalate(connection, head) }
         let flowID = FlowID.next()
         let hopLimit = min(UInt8(plane.settings.hopLimit), HopLimitField.value(in: head) ?? .max)
         let decision = plane.currentTable.decide(name: name, hopLimit: hopLimit, flowID: flowID, flowClass: flowClass,
@@ -139,28 +138,28 @@ extension ForwardingReactor {
         case let .refuse(reason, text):
             fail(connection, ErrorResponse(reply: reason, text: text, hop: plane.node, name: name, keepAlive: true), head)
         case .local:
-            escalate(connection, head, headBytes)
+            escalate(connection, head)
         case let .forward(link, next, _, target, policy):
-            guard let lease = takeHop(link) else { return escalate(connection, head, headBytes) }
+            guard let lease = takeHop(link) else { return escalate(connection, head) }
             let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: plane.node, policyID: policy,
                                        targetGateway: target)
             var opening = header.encode()
-            opening.reserveCapacity(opening.count + headBytes.count + 8)
-            opening.append(contentsOf: HopFrames.header(UInt32(headBytes.count)))
-            opening.append(contentsOf: headBytes)
+            opening.reserveCapacity(opening.count + head.bytes.count + 8)
+            opening.append(contentsOf: HopFrames.header(UInt32(head.bytes.count)))
+            opening.append(contentsOf: head.bytes)
             opening.append(contentsOf: HopFrames.header(0))
             // An idle connection's send buffer is empty: the opening fits at once.
             guard (try? ForwardingIO.write(lease.fd, opening, timeoutMs: plane.settings.connectTimeoutMs)) != nil else {
                 discard(lease)
-                return escalate(connection, head, headBytes)
+                return escalate(connection, head)
             }
             plane.counters.withLock {
                 if policy != nil { $0.add(.policyForwarded) }
-                $0.sent(UInt64(headBytes.count), on: link)
+                $0.sent(UInt64(head.bytes.count), on: link)
                 $0.flowStarted(next.rawValue)
             }
             lease.owner = connection
-            connection.call = HopCall(head: head, headBytes: headBytes, name: name, next: next, lease: lease)
+            connection.call = HopCall(head: head, name: name, next: next, lease: lease)
             connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
             updateClientInterest(connection)
         }
@@ -178,7 +177,7 @@ extension ForwardingReactor {
 
     /// Runs this one call on a worker with the blocking code; the worker
     /// gives the connection back to a loop afterwards if it stays open.
-    func escalate(_ connection: IngressConnection, _ head: HTTPHead, _ headBytes: [UInt8]) {
+    func escalate(_ connection: IngressConnection, _ head: HTTPHead) {
         unregister(connection.client)
         connections[connection.id] = nil
         let fd = connection.client
@@ -187,7 +186,7 @@ extension ForwardingReactor {
         let reactor = self
         plane.counters.withLock { $0.add(.ingressCallsOnWorkers) }
         let spawned = plane.workers.run {
-            let keep = plane.call(head, headBytes, client: fd, buffer: &leftover)
+            let keep = plane.call(head, client: fd, buffer: &leftover)
             if keep && !plane.isStopping {
                 reactor.adopt(.pod(fd: fd, buffer: leftover, first: false))
             } else {
@@ -233,16 +232,14 @@ extension ForwardingReactor {
     /// False when the connection is gone.
     func consume(_ connection: IngressConnection, _ call: HopCall) -> Bool {
         guard consumeFrames(connection, call) else { return false }
-        return connection.call !== call || sendStaged(connection, call)
+        return connection.call !== call || sendStaged(connection)
     }
 
     /// Sends the response bytes staged for the client; false when the
     /// connection is gone.
-    func sendStaged(_ connection: IngressConnection, _ call: HopCall) -> Bool {
-        guard !call.staged.isEmpty else { return true }
-        let bytes = call.staged
-        call.staged.removeAll(keepingCapacity: true)
-        send(connection, bytes)
+    func sendStaged(_ connection: IngressConnection) -> Bool {
+        guard connection.output.hasStaged else { return true }
+        settle(connection, connection.output.sendStaged(to: connection.client))
         return connections[connection.id] != nil
     }
 
@@ -297,9 +294,7 @@ extension ForwardingReactor {
                 call.phase = .frameHeader
             case .frameHeader:
                 guard available >= 4 else { return compact(call) }
-                let bytes = call.buffer[call.offset..<call.offset + 4]
-                let length = Int(bytes[bytes.startIndex]) << 24 | Int(bytes[bytes.startIndex + 1]) << 16
-                    | Int(bytes[bytes.startIndex + 2]) << 8 | Int(bytes[bytes.startIndex + 3])
+                let length = Int(HopFrames.length(call.buffer[call.offset..<call.offset + 4]))
                 call.offset += 4
                 if length == 0 { return endOfResponse(connection, call) }
                 call.phase = .payload(length)
@@ -331,7 +326,7 @@ extension ForwardingReactor {
     func deliver(_ connection: IngressConnection, _ call: HopCall, _ payload: ArraySlice<UInt8>) -> Bool {
         if call.response != nil {
             call.responseBytes += payload.count
-            call.staged.append(contentsOf: payload)
+            connection.output.stage(payload)
             return true
         }
         call.headBuffer.append(contentsOf: payload)
@@ -344,14 +339,14 @@ extension ForwardingReactor {
             }
             guard let head = parsed else { return true }
             if (100..<200).contains(head.status) && head.status != 101 {
-                call.staged.append(contentsOf: call.headBuffer[0..<head.byteCount])
+                connection.output.stage(call.headBuffer[0..<head.byteCount])
                 call.headBuffer.removeFirst(head.byteCount)
                 call.sentSomething = true
                 continue
             }
             call.response = head
             call.responseBytes += call.headBuffer.count - head.byteCount
-            call.staged.append(contentsOf: call.headBuffer)
+            connection.output.stage(call.headBuffer)
             call.headBuffer = []
         }
         return true
@@ -362,7 +357,7 @@ extension ForwardingReactor {
         guard let response = call.response else {
             return badResponse(connection, call, "\(call.next): the call ended without a response")
         }
-        guard sendStaged(connection, call) else { return false }
+        guard sendStaged(connection) else { return false }
         call.completed = true
         let keep = call.head.keepAlive && response.keepAlive && response.framing != .untilClose && response.status != 101
         let leftover = call.buffer.count - call.offset
@@ -383,7 +378,7 @@ extension ForwardingReactor {
             // A pooled connection the neighbour had closed: the request has
             // no body, so a worker sends it again on a new connection.
             finishCall(connection, call, reusable: false)
-            escalate(connection, call.head, call.headBytes)
+            escalate(connection, call.head)
             return
         }
         _ = badResponse(connection, call, "\(call.next): the connection ended before the response did")
@@ -422,7 +417,13 @@ extension ForwardingReactor {
     // MARK: Output to the client
 
     func send(_ connection: IngressConnection, _ bytes: some Collection<UInt8>) {
-        switch connection.output.send(bytes, to: connection.client) {
+        settle(connection, connection.output.send(bytes, to: connection.client))
+    }
+
+    /// What follows a send to the client: close when that was the last of
+    /// it, wait for the socket, or drop a broken connection.
+    func settle(_ connection: IngressConnection, _ outcome: PendingOutput.Outcome) {
+        switch outcome {
         case .done:
             if connection.closeAfterFlush && connection.call == nil { drop(connection) }
         case .pending:

@@ -39,7 +39,7 @@ struct FramedRelay {
                     var header = Array(bytes[index..<Swift.min(bytes.count, index + 4)])
                     index += header.count
                     if header.count < 4 { header += try HopFrames.readExactly(from, 4 - header.count, timeoutMs: timeoutMs) }
-                    let length = UInt64(header[0]) << 24 | UInt64(header[1]) << 16 | UInt64(header[2]) << 8 | UInt64(header[3])
+                    let length = UInt64(HopFrames.length(header))
                     out += header
                     phase = length == 0 ? .finished : .payload(length)
                 case let .payload(left):
@@ -76,7 +76,7 @@ struct FramedRelay {
 
     /// Runs the call to its end.
     /// `prefix`: the request's bytes already read from `upstream`.
-    static func run(upstream: Int32, downstream: Int32, pipes: (SplicePipe, SplicePipe), prefix: [UInt8] = [], limit: Int,
+    static func run(upstream: Int32, downstream: Int32, pipes: (SplicePipe, SplicePipe), prefix: [UInt8], limit: Int,
                     idleTimeoutMs: Int64) throws -> Outcome {
         let request = Direction(from: upstream, to: downstream, pipe: pipes.0, startsWithReply: false)
         let response = Direction(from: downstream, to: upstream, pipe: pipes.1, startsWithReply: true)

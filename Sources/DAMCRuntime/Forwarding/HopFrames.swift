@@ -26,6 +26,11 @@ enum HopFrames {
         [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
     }
 
+    /// The length in a frame header: the first 4 bytes of `bytes`, big-endian.
+    static func length(_ bytes: some Collection<UInt8>) -> UInt32 {
+        bytes.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
     /// Receives exactly `count` bytes (small metadata only).
     static func readExactly(_ fd: Int32, _ count: Int, timeoutMs: Int64) throws(ForwardingIOError) -> [UInt8] {
         var bytes: [UInt8] = []
@@ -48,7 +53,7 @@ enum HopFrames {
     /// The next frame's length (0: END).
     static func readHeader(_ fd: Int32, timeoutMs: Int64) throws(ForwardingIOError) -> UInt32 {
         let bytes = try readExactly(fd, 4, timeoutMs: timeoutMs)
-        return UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
+        return length(bytes)
     }
 
     /// Reads one whole DAMC message (a header or a reply), exactly. Throws
@@ -143,7 +148,7 @@ final class FramedSource {
                 var bytes = Array(prefix[prefixOffset..<prefixOffset + Swift.min(4, prefixLeft)])
                 prefixOffset += bytes.count
                 if bytes.count < 4 { bytes += try HopFrames.readExactly(fd, 4 - bytes.count, timeoutMs: timeoutMs) }
-                length = UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
+                length = HopFrames.length(bytes)
             } else {
                 length = try HopFrames.readHeader(fd, timeoutMs: timeoutMs)
             }

@@ -9,6 +9,10 @@ import Glibc
 struct PendingOutput {
     private var bytes: [UInt8] = []
     private var offset = 0
+    /// Bytes gathered to leave together (`stage`, then `sendStaged`): what
+    /// one read brought, framed, in one send. Kept for the connection's
+    /// life, so its buffer is reused from call to call.
+    private var staged: [UInt8] = []
 
     enum Outcome {
         /// Everything is out.
@@ -23,6 +27,23 @@ struct PendingOutput {
 
     /// What is still to go out.
     var remaining: ArraySlice<UInt8> { bytes[offset...] }
+
+    var hasStaged: Bool { !staged.isEmpty }
+
+    /// Adds bytes to those that leave with the next `sendStaged`.
+    mutating func stage(_ data: some Collection<UInt8>) {
+        staged.append(contentsOf: data)
+    }
+
+    /// Sends the staged bytes, as `send` does.
+    mutating func sendStaged(to fd: Int32) -> Outcome {
+        var gathered: [UInt8] = []
+        swap(&gathered, &staged)
+        let outcome = send(gathered, to: fd)
+        gathered.removeAll(keepingCapacity: true)
+        staged = gathered
+        return outcome
+    }
 
     /// Sends `data` to `fd` now, keeping what the socket does not take.
     mutating func send(_ data: some Collection<UInt8>, to fd: Int32) -> Outcome {

@@ -45,7 +45,6 @@ final class IngressConnection {
 final class HopCall {
     enum Phase { case reply, frameHeader, payload(Int) }
     let head: HTTPHead
-    let headBytes: [UInt8]
     let name: ServiceName
     let next: NodeID
     let lease: HopLease
@@ -57,9 +56,6 @@ final class HopCall {
     var offset = 0
     /// Response bytes until its final head is complete.
     var headBuffer: [UInt8] = []
-    /// Response bytes for the client taken out of one read, sent together
-    /// when the read is used up (head and body in one send, not one each).
-    var staged: [UInt8] = []
     var response: HTTPHead?
     /// An interim (1xx) head already went to the client.
     var sentSomething = false
@@ -69,9 +65,8 @@ final class HopCall {
     /// Reading stopped until the client takes what is pending.
     var paused = false
 
-    init(head: HTTPHead, headBytes: [UInt8], name: ServiceName, next: NodeID, lease: HopLease) {
+    init(head: HTTPHead, name: ServiceName, next: NodeID, lease: HopLease) {
         self.head = head
-        self.headBytes = headBytes
         self.name = name
         self.next = next
         self.lease = lease
@@ -124,8 +119,6 @@ final class EgressCall {
     var pendingReply: [UInt8]?
     /// Bytes from the instance not yet framed.
     var buffer: [UInt8] = []
-    /// Frames for the neighbour taken from one read, sent in one send.
-    var staged: [UInt8] = []
     /// The final response head, once parsed.
     var response: HTTPHead?
     /// Body bytes framed so far, and still to come (a length-framed body).
