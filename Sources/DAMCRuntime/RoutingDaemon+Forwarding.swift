@@ -109,7 +109,7 @@ extension RoutingDaemon {
 
     func showFlows() -> JSONValue {
         let snapshot = forwarding?.snapshot ?? ForwardingCounters()
-        let rows = snapshot.flows.sorted { $0.key < $1.key }.map { hop, count -> JSONValue in
+        let rows = snapshot.flows.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { hop, count -> JSONValue in
             .object(["next_hop": .string(hop), "active_calls": .int(count)])
         }
         return .object(["node": .string(config.nodeID.rawValue), "active_calls": .int(forwarding?.activeCalls ?? 0),

@@ -92,8 +92,33 @@ struct ForwardingCounters: Sendable {
 
     mutating func flowStarted(_ hop: String) { flows[hop, default: 0] += 1 }
 
+    /// One fewer call to `hop`. In an event loop's tally the count may go
+    /// below zero (the call started in an earlier tally, or on a worker);
+    /// a hop whose count is back to zero is dropped.
     mutating func flowEnded(_ hop: String) {
-        let left = (flows[hop] ?? 1) - 1
-        flows[hop] = left > 0 ? left : nil
+        let left = flows[hop, default: 0] - 1
+        flows[hop] = left != 0 ? left : nil
+    }
+
+    /// Adds an event loop's tally (counts since its last hand-over) to
+    /// these, the plane's (docs/forwarding.md §threads: a loop takes the
+    /// plane's lock once per wake-up, not once per count).
+    mutating func absorb(_ tally: ForwardingCounters) {
+        for index in fixed.indices where tally.fixed[index] != 0 { fixed[index] += tally.fixed[index] }
+        for (name, amount) in tally.named { named[name, default: 0] += amount }
+        for (hop, change) in tally.flows {
+            let now = flows[hop, default: 0] + change
+            flows[hop] = now != 0 ? now : nil
+        }
+        for (link, bytes) in tally.linkBytes { linkBytes[link, default: 0] += bytes }
+    }
+
+    /// Back to nothing counted, keeping the storage (an event loop's tally
+    /// after it was absorbed).
+    mutating func clear() {
+        for index in fixed.indices { fixed[index] = 0 }
+        named.removeAll(keepingCapacity: true)
+        flows.removeAll(keepingCapacity: true)
+        linkBytes.removeAll(keepingCapacity: true)
     }
 }

@@ -79,8 +79,8 @@ extension ForwardingPlane {
     /// One call on a neighbour's connection (`prefix`: its bytes after the
     /// header already read); whether the connection may carry another.
     func carry(_ fd: Int32, _ header: ForwardHeader, prefix: [UInt8], pipes: Pipes) -> Bool {
-        let table = currentTable
-        switch table.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit, flowID: header.flowID,
+        let box = tables
+        switch box.table.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit, flowID: header.flowID,
                             policy: header.policyID, now: Self.nowNanoseconds()) {
         case let .refuse(reason, text):
             refuse(fd, reason, text)
@@ -98,7 +98,7 @@ extension ForwardingPlane {
             return relay(fd, onward, prefix: prefix, link: link, next: next, pipes: pipes)
         case let .local(matched):
             var tried: [Endpoint] = []
-            let preferred = table.targetInstance(policy: header.policyID, now: Self.nowNanoseconds())
+            let preferred = box.table.targetInstance(policy: header.policyID, now: Self.nowNanoseconds())
             if let (instance, endpoint) = connectInstance(matched, tried: &tried, preferring: preferred) {
                 return deliver(fd, instance: instance, endpoint: endpoint, prefix: matched, hopLimit: header.hopLimit, pipes: pipes,
                                read: prefix)
@@ -110,7 +110,7 @@ extension ForwardingPlane {
                        "no healthy instance of \(matched) at \(node), nor at the gateway that redirected the call here")
                 return false
             }
-            switch table.decideElsewhere(name: header.name, matched: matched, hopLimit: header.hopLimit, flowID: header.flowID) {
+            switch box.table.decideElsewhere(name: header.name, matched: matched, hopLimit: header.hopLimit, flowID: header.flowID) {
             case let .forward(link, next, _, target, _):
                 counters.withLock { $0.add(.redirectedElsewhere) }
                 var redirected = header

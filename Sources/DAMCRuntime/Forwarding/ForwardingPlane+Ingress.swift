@@ -82,8 +82,8 @@ extension ForwardingPlane {
         let flowID = FlowID.next()
         // A request that comes back into DAMC carries what its hops left.
         let hopLimit = min(UInt8(settings.hopLimit), HopLimitField.value(in: head) ?? .max)
-        let table = currentTable
-        var decision = table.decide(name: name, hopLimit: hopLimit, flowID: flowID, flowClass: flowClass,
+        let box = tables
+        var decision = box.table.decide(name: name, hopLimit: hopLimit, flowID: flowID, flowClass: flowClass,
                                     now: Self.nowNanoseconds())
         if case let .local(matched) = decision {
             var tried: [Endpoint] = []
@@ -91,7 +91,7 @@ extension ForwardingPlane {
                 return callInstance(head, HopLimitField.apply(to: head.bytes[...], remaining: hopLimit), client: client,
                                     buffer: &buffer, instance: fd, endpoint: endpoint, prefix: matched, name: name)
             }
-            decision = table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
+            decision = box.table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
             if case .forward = decision { counters.withLock { $0.add(.redirectedElsewhere) } }
         }
         switch decision {

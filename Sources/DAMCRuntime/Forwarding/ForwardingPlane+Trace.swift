@@ -23,8 +23,8 @@ extension ForwardingPlane {
     /// after it answer.
     public func trace(_ name: ServiceName, target: NodeID? = nil, hopLimit: UInt8, flowID: UInt64,
                       policy: UInt64? = nil) -> ForwardReply {
-        let table = currentTable
-        var decision = table.decide(name: name, target: target, hopLimit: hopLimit, flowID: flowID, policy: policy,
+        let box = tables
+        var decision = box.table.decide(name: name, target: target, hopLimit: hopLimit, flowID: flowID, policy: policy,
                                     now: Self.nowNanoseconds())
         if case let .local(matched) = decision {
             var rng = SystemRandomNumberGenerator()
@@ -34,7 +34,7 @@ extension ForwardingPlane {
                                     trace: [TraceHop(node: node, matched: matched, instance: endpoint)])
             }
             decision = target == nil
-                ? table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
+                ? box.table.decideElsewhere(name: name, matched: matched, hopLimit: hopLimit, flowID: flowID)
                 : .refuse(.noHealthyInstance, "no healthy instance of \(matched) at \(node), nor at the gateway that redirected here")
         }
         switch decision {

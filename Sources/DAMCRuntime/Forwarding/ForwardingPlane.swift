@@ -24,8 +24,9 @@ public final class ForwardingPlane: Sendable {
     /// This node's `connected` reply, encoded once (it goes back on every
     /// call this gateway delivers; docs/wire.md §5.8).
     let connectedReply: [UInt8]
-    /// The tables in force, boxed: a call takes a reference, not a copy.
-    private final class TableBox: Sendable {
+    /// The tables in force, boxed: a call takes a reference, not a copy
+    /// (a copy of the struct retains and releases each of its tables).
+    final class TableBox: Sendable {
         let table: ForwardingTable
         init(_ table: ForwardingTable) { self.table = table }
     }
@@ -75,6 +76,10 @@ public final class ForwardingPlane: Sendable {
 
     /// The tables in force.
     public var currentTable: ForwardingTable { table.withLock { $0 }.table }
+
+    /// The tables in force, by reference (use `tables.table.decide(...)`
+    /// on the box rather than copying the table out of it).
+    var tables: TableBox { table.withLock { $0 } }
 
     /// Where each link's neighbour takes calls: the same address and port
     /// as the link's UDP socket, over TCP (docs/forwarding.md §hops).

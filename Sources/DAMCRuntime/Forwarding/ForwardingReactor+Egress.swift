@@ -23,7 +23,7 @@ extension ForwardingReactor {
     func adoptNeighbor(_ fd: Int32, link: LinkID, first: Bool, pipes: ForwardingPlane.Pipes?) {
         let connection = NeighborConnection(id: makeID(), fd: fd, pipes: pipes ?? ForwardingPlane.Pipes(inbound: link))
         connection.first = first
-        connection.deadline = MonotonicClock.now()
+        connection.deadline = now
             + (first ? plane.settings.headerTimeoutMs : plane.settings.idleTimeoutMs) * 1_000_000
         neighbors[connection.id] = connection
         guard register(fd, connection.id << 2 | Tag.neighbor, UInt32(EPOLLIN.rawValue)) else { return dropNeighbor(connection) }
@@ -47,7 +47,7 @@ extension ForwardingReactor {
                 }
             }
             if gone {
-                plane.counters.withLock { $0.add(connection.relay != nil ? .relayErrors : .egressErrors) }
+                record { $0.add(connection.relay != nil ? .relayErrors : .egressErrors) }
                 dropNeighbor(connection)
             }
             return
@@ -64,7 +64,7 @@ extension ForwardingReactor {
             case .none:
                 if connection.input.isEmpty { return }
             case 0?:
-                if connection.first && connection.input.isEmpty { plane.counters.withLock { $0.add(.hopHeaderClosed) } }
+                if connection.first && connection.input.isEmpty { record { $0.add(.hopHeaderClosed) } }
                 return dropNeighbor(connection)
             case let count?:
                 connection.input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
@@ -92,7 +92,7 @@ extension ForwardingReactor {
             break
         }
         connection.first = false
-        connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+        connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
         updateNeighborInterest(connection)
     }
 
@@ -162,10 +162,9 @@ extension ForwardingReactor {
         // waits for this one to end.
         let early = bytes.count > total
         func notHere() -> TakenCall { .notHere(header, Array(bytes[0..<total]), closeAfter: early) }
-        let now = ForwardingPlane.nowNanoseconds()
-        let table = plane.currentTable
+        let box = plane.tables
         let prefix: ServiceName
-        switch table.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit,
+        switch box.table.decide(name: header.name, target: header.targetGateway, hopLimit: header.hopLimit,
                             flowID: header.flowID, policy: header.policyID, now: now) {
         case let .local(matched):
             prefix = matched
@@ -183,7 +182,7 @@ extension ForwardingReactor {
         let headBytes = Array(bytes[4..<(4 + headLength)])
         guard let request = try? plane.parser.parse(headBytes, kind: .request), request.byteCount == headLength,
               request.framing == .none else { return notHere() }
-        let preferred = table.targetInstance(policy: header.policyID, now: now)
+        let preferred = box.table.targetInstance(policy: header.policyID, now: now)
         guard let endpoint = plane.pool.withLock({
             $0.choose(for: prefix, preferring: preferred, random: (FlowID.next(), FlowID.next()))
         }) else {
@@ -197,7 +196,7 @@ extension ForwardingReactor {
         let outgoing = HopLimitField.apply(to: headBytes[...], remaining: header.hopLimit)
         let call = EgressCall(lease: lease, prefix: prefix, request: request, pendingReply: plane.connectedReply)
         lease.owner = connection
-        plane.counters.withLock {
+        record {
             $0.add(.hopCalls)
             $0.add(.instanceReuses)
             $0.add(.egressRequestBytes, outgoing.count)
@@ -250,7 +249,7 @@ extension ForwardingReactor {
         while !connection.hasOutput {
             switch receive(call.lease.fd, into: &call.buffer, max: 65_536) {
             case .bytes:
-                connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+                connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
                 guard respond(connection, call), connection.call === call else { return }
             case .wouldBlock:
                 return
@@ -315,7 +314,7 @@ extension ForwardingReactor {
             // Link load as the body moves, not in one lump at its end.
             let step = call.moved - call.counted
             call.counted = call.moved
-            plane.counters.withLock { $0.sent(step, on: connection.pipes.inbound) }
+            record { $0.sent(step, on: connection.pipes.inbound) }
         }
         if call.remaining == 0 {
             stageFrame(connection, call, [])
@@ -350,7 +349,7 @@ extension ForwardingReactor {
     /// ingress answers the client with it); after, the connection closes.
     /// Either way the connection carries no further call.
     func failCall(_ connection: NeighborConnection, _ call: EgressCall) {
-        plane.counters.withLock { $0.add(.egressErrors) }
+        record { $0.add(.egressErrors) }
         let unanswered = call.pendingReply != nil
         let text = "\(plane.node): instance \(call.endpoint) of \(call.prefix): \(call.failure ?? "bad response")"
         endCall(connection, call, moved: call.moved, errored: true)
@@ -403,7 +402,7 @@ extension ForwardingReactor {
             }
         }
         if !spawned {
-            plane.counters.withLock { $0.flowEnded("local") }
+            record { $0.flowEnded("local") }
             plane.finishInstance(instance, call.endpoint, call.prefix, failed: nil, keep: false)
             close(fd)
             plane.release()
@@ -415,7 +414,7 @@ extension ForwardingReactor {
     func endCall(_ connection: NeighborConnection, _ call: EgressCall, moved: UInt64, errored: Bool) {
         let keep = !errored && call.request.keepAlive && (call.response?.keepAlive ?? false)
             && call.response?.framing != .untilClose && call.buffer.isEmpty
-        plane.counters.withLock {
+        record {
             if !errored {
                 $0.add(.egressResponseBytes, Int(moved))
                 $0.add(.egressResponses)
@@ -427,7 +426,7 @@ extension ForwardingReactor {
         plane.finishInstance(-1, call.endpoint, call.prefix, failed: call.failure)
         connection.call = nil
         connection.quiet = false
-        connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+        connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
         if neighbors[connection.id] != nil { updateNeighborInterest(connection) }
         resumeInput(connection)
     }
@@ -459,7 +458,7 @@ extension ForwardingReactor {
             discard(lease)
             return false
         }
-        plane.counters.withLock {
+        record {
             $0.add(.hopCalls)
             $0.add(.relayed)
             if policy != nil { $0.add(.policyForwarded) }
@@ -478,16 +477,16 @@ extension ForwardingReactor {
         while !connection.hasOutput {
             guard let count = receive(relay.lease.fd, max: 65_536) else { return }
             guard count > 0 else {
-                plane.counters.withLock { $0.add(.relayErrors) }
+                record { $0.add(.relayErrors) }
                 return dropNeighbor(connection)
             }
-            connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+            connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
             let chunk = UnsafeBufferPointer(start: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)
             let used: Int
             do {
                 used = try relay.scanner.scan(chunk)
             } catch {
-                plane.counters.withLock { $0.add(.relayErrors) }
+                record { $0.add(.relayErrors) }
                 return dropNeighbor(connection)
             }
             relay.responseBytes += UInt64(used)
@@ -501,7 +500,7 @@ extension ForwardingReactor {
                     connection.closeAfterFlush = true
                     if !connection.hasOutput { dropNeighbor(connection) }
                 } else {
-                    connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+                    connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
                     updateNeighborInterest(connection)
                     resumeInput(connection)
                 }
@@ -518,7 +517,7 @@ extension ForwardingReactor {
         connection.relay = nil
         connection.quiet = false
         if reusable { park(relay.lease) } else { discard(relay.lease) }
-        plane.counters.withLock {
+        record {
             $0.flowEnded(relay.next.rawValue)
             $0.sent(relay.responseBytes, on: connection.pipes.inbound)
         }
@@ -555,7 +554,7 @@ extension ForwardingReactor {
     /// The neighbour's connection broke: its call (if any) fails with it.
     private func brokenNeighbor(_ connection: NeighborConnection) {
         if let call = connection.call {
-            plane.counters.withLock { $0.add(.egressErrors) }
+            record { $0.add(.egressErrors) }
             endCall(connection, call, moved: call.moved, errored: true)
         }
         dropNeighbor(connection)
@@ -595,12 +594,12 @@ extension ForwardingReactor {
         let stopping = plane.isStopping
         for connection in Array(neighbors.values) where connection.deadline <= now || (stopping && !connection.busy) {
             if let call = connection.call {
-                plane.counters.withLock { $0.add(.egressErrors) }
+                record { $0.add(.egressErrors) }
                 endCall(connection, call, moved: call.moved, errored: true)
             } else if connection.relay != nil {
-                plane.counters.withLock { $0.add(.idleTimeouts) }
+                record { $0.add(.idleTimeouts) }
             } else if connection.first {
-                plane.counters.withLock { $0.add(.hopHeaderTimeouts) }
+                record { $0.add(.hopHeaderTimeouts) }
             }
             dropNeighbor(connection)
         }

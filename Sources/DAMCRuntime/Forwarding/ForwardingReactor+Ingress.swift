@@ -20,10 +20,10 @@ extension ForwardingReactor {
     func adoptPod(_ fd: Int32, buffer: [UInt8], first: Bool) {
         let id = makeID()
         let connection = IngressConnection(id: id, client: fd, input: buffer)
-        connection.deadline = MonotonicClock.now()
+        connection.deadline = now
             + (first ? plane.settings.headerTimeoutMs : plane.settings.idleTimeoutMs) * 1_000_000
         connections[id] = connection
-        if first { plane.counters.withLock { $0.add(.ingressConnections) } }
+        if first { record { $0.add(.ingressConnections) } }
         guard register(fd, id << 2 | Tag.pod, UInt32(EPOLLIN.rawValue)) else { return drop(connection) }
         processRequests(connection)
     }
@@ -55,7 +55,7 @@ extension ForwardingReactor {
             // A client that hangs up during a call ends it; one that only
             // shut down its sending side still gets the response.
             if mask & (UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 {
-                plane.counters.withLock { $0.add(.ingressResponseAborts) }
+                record { $0.add(.ingressResponseAborts) }
                 drop(connection)
                 return
             }
@@ -86,7 +86,7 @@ extension ForwardingReactor {
                 if connection.clientEnded { return drop(connection) }
                 connection.headStarted = nil
                 if connection.requests > 0 {
-                    connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+                    connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
                 }
                 updateClientInterest(connection)
                 return
@@ -96,7 +96,7 @@ extension ForwardingReactor {
                 guard let parsed = try plane.parser.parse(connection.input, kind: .request) else {
                     if connection.clientEnded { return drop(connection) }   // a partial head, then the end
                     if connection.headStarted == nil {
-                        connection.headStarted = MonotonicClock.now()
+                        connection.headStarted = now
                         connection.deadline = connection.headStarted! + plane.settings.headerTimeoutMs * 1_000_000
                     }
                     updateClientInterest(connection)
@@ -104,7 +104,7 @@ extension ForwardingReactor {
                 }
                 head = parsed
             } catch {
-                plane.counters.withLock { $0.add(.ingressBadRequests) }
+                record { $0.add(.ingressBadRequests) }
                 connection.closeAfterFlush = true
                 send(connection, ErrorResponse(error, hop: plane.node).bytes)
                 return
@@ -120,7 +120,7 @@ extension ForwardingReactor {
     /// One request: refused here, sent to the next hop from this loop, or
     /// handed to a worker.
     func start(_ connection: IngressConnection, _ head: HTTPHead) {
-        plane.counters.withLock { $0.add(.ingressRequests) }
+        record { $0.add(.ingressRequests) }
         let name: ServiceName
         let flowClass: UInt8?
         do throws(HTTPError) {
@@ -132,8 +132,8 @@ extension ForwardingReactor {
         guard head.framing == .none else { return escalate(connection, head) }
         let flowID = FlowID.next()
         let hopLimit = min(UInt8(plane.settings.hopLimit), HopLimitField.value(in: head) ?? .max)
-        let decision = plane.currentTable.decide(name: name, hopLimit: hopLimit, flowID: flowID, flowClass: flowClass,
-                                                 now: ForwardingPlane.nowNanoseconds())
+        let decision = plane.tables.table.decide(name: name, hopLimit: hopLimit, flowID: flowID, flowClass: flowClass,
+                                                 now: now)
         switch decision {
         case let .refuse(reason, text):
             fail(connection, ErrorResponse(reply: reason, text: text, hop: plane.node, name: name, keepAlive: true), head)
@@ -153,14 +153,14 @@ extension ForwardingReactor {
                 discard(lease)
                 return escalate(connection, head)
             }
-            plane.counters.withLock {
+            record {
                 if policy != nil { $0.add(.policyForwarded) }
                 $0.sent(UInt64(head.bytes.count), on: link)
                 $0.flowStarted(next.rawValue)
             }
             lease.owner = connection
             connection.call = HopCall(head: head, name: name, next: next, lease: lease)
-            connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+            connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
             updateClientInterest(connection)
         }
     }
@@ -168,7 +168,7 @@ extension ForwardingReactor {
     /// Answers the client with an error; its connection stays open when
     /// the request and the error allow it.
     func fail(_ connection: IngressConnection, _ response: ErrorResponse, _ head: HTTPHead) {
-        plane.counters.withLock { $0.add(.ingressErrors) }
+        record { $0.add(.ingressErrors) }
         var response = response
         response.keepAlive = head.keepAlive && head.framing == .none && response.keepAlive
         if !response.keepAlive { connection.closeAfterFlush = true }
@@ -184,7 +184,7 @@ extension ForwardingReactor {
         var leftover = connection.input
         let plane = self.plane
         let reactor = self
-        plane.counters.withLock { $0.add(.ingressCallsOnWorkers) }
+        record { $0.add(.ingressCallsOnWorkers) }
         let spawned = plane.workers.run {
             let keep = plane.call(head, client: fd, buffer: &leftover)
             if keep && !plane.isStopping {
@@ -215,7 +215,7 @@ extension ForwardingReactor {
             let result = receive(call.lease.fd, into: &call.buffer, max: 65_536)
             if case .closed = result { ended = true; break }
             guard case .bytes = result else { break }
-            connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+            connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
             guard consume(connection, call) else { return }
             if connection.call !== call { return }   // over (and maybe the next call started)
         }
@@ -367,7 +367,7 @@ extension ForwardingReactor {
             if !connection.hasOutput { drop(connection) } else { updateClientInterest(connection) }
             return false
         }
-        connection.deadline = MonotonicClock.now() + plane.settings.idleTimeoutMs * 1_000_000
+        connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
         processRequests(connection)
         return connections[connection.id] != nil
     }
@@ -390,7 +390,7 @@ extension ForwardingReactor {
         let started = call.response != nil || call.sentSomething
         finishCall(connection, call, reusable: false)
         if started {
-            plane.counters.withLock { $0.add(.ingressResponseAborts) }
+            record { $0.add(.ingressResponseAborts) }
             drop(connection)
             return false
         }
@@ -403,7 +403,7 @@ extension ForwardingReactor {
     /// both ENDs passed cleanly, else closed.
     func finishCall(_ connection: IngressConnection, _ call: HopCall, reusable: Bool) {
         if reusable { park(call.lease) } else { discard(call.lease) }
-        plane.counters.withLock {
+        record {
             if call.completed {
                 $0.add(.ingressResponseBytes, call.responseBytes)
                 $0.add(.ingressResponses)
@@ -429,7 +429,7 @@ extension ForwardingReactor {
         case .pending:
             updateClientInterest(connection)
         case .broken:
-            plane.counters.withLock { $0.add(.ingressResponseAborts) }
+            record { $0.add(.ingressResponseAborts) }
             drop(connection)
         }
     }
@@ -440,7 +440,7 @@ extension ForwardingReactor {
         case .pending:
             return true
         case .broken:
-            plane.counters.withLock { $0.add(.ingressResponseAborts) }
+            record { $0.add(.ingressResponseAborts) }
             drop(connection)
             return false
         case .done:
@@ -476,9 +476,9 @@ extension ForwardingReactor {
         let stopping = plane.isStopping
         for connection in Array(connections.values) where connection.deadline <= now || (stopping && connection.call == nil) {
             if connection.call != nil {
-                plane.counters.withLock { $0.add(.ingressResponseAborts) }
+                record { $0.add(.ingressResponseAborts) }
             } else if connection.headStarted != nil, !connection.hasOutput {
-                plane.counters.withLock { $0.add(.ingressHeaderTimeouts) }
+                record { $0.add(.ingressHeaderTimeouts) }
                 let response = ErrorResponse(status: 408, code: "request-timeout", name: nil, hop: plane.node.rawValue,
                                              reason: "request head not complete within \(plane.settings.headerTimeoutMs) ms",
                                              keepAlive: false)

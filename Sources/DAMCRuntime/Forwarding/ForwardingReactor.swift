@@ -66,6 +66,14 @@ final class ForwardingReactor: @unchecked Sendable {
     /// read of a whole call opening (`nextCall`) and for a 64 KiB read.
     let scratch: UnsafeMutableRawBufferPointer
 
+    /// The time of this wake-up (taken once after epoll_wait returns): the
+    /// clock of every deadline, lease and policy decision in the loop.
+    var now: Int64 = MonotonicClock.now()
+    /// What this loop counted since it last gave its counts to the plane
+    /// (at the end of every wake-up, before it waits again).
+    private var tally = ForwardingCounters()
+    private var tallied = false
+
     /// How often idle and stalled connections are checked against their deadlines.
     static let sweepMs: Int32 = 100
 
@@ -112,6 +120,7 @@ final class ForwardingReactor: @unchecked Sendable {
         while true {
             let count = epoll_wait(epoll, &events, Int32(events.count), Self.sweepMs)
             if count < 0 && errno != EINTR { return }
+            now = MonotonicClock.now()
             for index in 0..<max(0, Int(count)) {
                 let data = damc_epoll_event_data(&events[index])
                 let mask = damc_epoll_event_events(&events[index])
@@ -141,12 +150,16 @@ final class ForwardingReactor: @unchecked Sendable {
                     if let owner = lease.owner as? NeighborConnection { instanceEvent(owner, mask) } else { discardInstance(lease) }
                 }
             }
-            let now = MonotonicClock.now()
             if now - lastSweep >= Int64(Self.sweepMs) * 1_000_000 {
                 lastSweep = now
                 sweepIngress(now)
                 sweepEgress(now)
                 sweepLeases(now)
+            }
+            if tallied {
+                plane.counters.withLock { $0.absorb(tally) }
+                tally.clear()
+                tallied = false
             }
         }
     }
@@ -165,6 +178,13 @@ final class ForwardingReactor: @unchecked Sendable {
         }
     }
 
+    /// Counts something in this loop's tally; the plane sees it at the end
+    /// of the wake-up (no lock per count).
+    func record(_ body: (inout ForwardingCounters) -> Void) {
+        body(&tally)
+        tallied = true
+    }
+
     /// A fresh registration id.
     func makeID() -> UInt64 {
         defer { nextID += 1 }
@@ -176,7 +196,7 @@ final class ForwardingReactor: @unchecked Sendable {
     /// An idle connection to the neighbour on `link`: this loop's own, else
     /// one from the plane's pool (registered here from now on), else nil.
     func takeHop(_ link: LinkID) -> HopLease? {
-        if let lease = hops.takeIdle(link, now: MonotonicClock.now(), stale: closeDescriptor) { return lease }
+        if let lease = hops.takeIdle(link, now: now, stale: closeDescriptor) { return lease }
         guard let fd = plane.hopPool.take("link:\(link)") else { return nil }
         return adopt(fd, key: link, tag: Tag.lease, into: &hops)
     }
@@ -184,7 +204,7 @@ final class ForwardingReactor: @unchecked Sendable {
     /// An idle keep-alive connection to `endpoint`: this loop's own, else
     /// one from the plane's pool (registered here from now on), else nil.
     func takeInstance(_ endpoint: Endpoint) -> InstanceLease? {
-        if let lease = instances.takeIdle(endpoint, now: MonotonicClock.now(), stale: closeDescriptor) { return lease }
+        if let lease = instances.takeIdle(endpoint, now: now, stale: closeDescriptor) { return lease }
         guard let fd = plane.instancePool.take(endpoint.description) else { return nil }
         return adopt(fd, key: endpoint, tag: Tag.instance, into: &instances)
     }
@@ -207,12 +227,12 @@ final class ForwardingReactor: @unchecked Sendable {
 
     /// Keeps an idle hop connection registered for the next call on its link.
     func park(_ lease: HopLease) {
-        if !hops.park(lease, now: MonotonicClock.now()) { discard(lease) }
+        if !hops.park(lease, now: now) { discard(lease) }
     }
 
     /// Keeps an idle instance connection registered for the next call.
     func parkInstance(_ lease: InstanceLease) {
-        if !instances.park(lease, now: MonotonicClock.now()) { discardInstance(lease) }
+        if !instances.park(lease, now: now) { discardInstance(lease) }
     }
 
     /// Closes a hop connection (broken, surplus, idle too long, or closed
