@@ -6,14 +6,21 @@
 # the same wrk load; plus wrk straight to nginx, so "added" latency is the
 # chain's minus the direct one. Never fails on timing: it prints.
 #
-#   Benchmarks/forwarding/run.sh            # DURATION=10 CONNECTIONS=50 THREADS=2
-#   DURATION=30 CONNECTIONS=100 Benchmarks/forwarding/run.sh
+#   Benchmarks/forwarding/run.sh            # ROUNDS=3 DURATION=10 CONNECTIONS=50 THREADS=2
+#   ROUNDS=5 DURATION=30 CONNECTIONS=100 Benchmarks/forwarding/run.sh
+#
+# All chains start first and stay up; each round then measures nginx
+# directly and every chain once, DAMC first in odd rounds and HAProxy first
+# in even ones (a shared, noisy machine drifts during a run: alternating
+# keeps the drift from favouring either side). Each round's rows, then the
+# medians over the rounds and how many rounds DAMC was at least as fast.
 #
 # Needs: wrk haproxy nginx (apt-get install -y wrk haproxy nginx-light).
 # Traffic stays on 127.70-127.73.x.x.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=Benchmarks/forwarding
+ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-50}
 THREADS=${THREADS:-2}
@@ -85,18 +92,14 @@ cpu_per_request() {   # TICKS_BEFORE TICKS_AFTER
     awk -v t=$(($2 - $1)) -v hz="$(getconf CLK_TCK)" '/ requests in / { printf "%.1f", t * 1000000 / hz / $1 }' "$work/last-wrk.txt"
 }
 
-results=()
-wait_for http://127.70.9.1:9080/
-read -r rps p50 p99 extra <<< "$(measure http://127.70.9.1:9080/B/x)"
-direct_p50=$p50 direct_p99=$p99
-results+=("direct to nginx|$rps|$p50|$p99|-|-|-|-|$extra")
+# Chains: NAME -> "url|pids".
+declare -A chain_url chain_pids chain_first
 
-run_damc() {   # NAME TOPOLOGY BLOCK
-    local name=$1 topology=$2 block=$3 dir="$work/$1" mine=()
+start_damc() {   # NAME TOPOLOGY BLOCK
+    local name=$1 topology=$2 block=$3 dir="$work/$3" mine=() first=""
     mkdir -p "$dir/run"
     "$bin/damcctl" config render "$topology" --out-dir "$dir" --socket-dir "$dir/run" --address-block "$block" \
         --base-port 17900 --fast-timers >/dev/null
-    local first=""
     for config in "$dir"/*.json; do
         local node role
         node=$(basename "$config" .json)
@@ -106,17 +109,14 @@ run_damc() {   # NAME TOPOLOGY BLOCK
         mine+=($!)
         [[ $node == sg1 ]] && first=$!
     done
-    local url="http://127.$block.0.1:18080/B/x"
-    wait_for "$url"
-    local before after
-    before=$(cpu_ticks "${mine[@]}")
-    read -r rps p50 p99 extra <<< "$(measure "$url")"
-    after=$(cpu_ticks "${mine[@]}")
-    results+=("$name|$rps|$p50|$p99|$((p50 - direct_p50))|$((p99 - direct_p99))|$(rss_kib "$first")|$(cpu_per_request "$before" "$after")|$extra")
+    chain_url[$name]="http://127.$block.0.1:18080/B/x"
+    chain_pids[$name]="${mine[*]}"
+    chain_first[$name]=$first
+    wait_for "${chain_url[$name]}"
 }
 
-run_haproxy() {   # NAME PROXIES BLOCK
-    local name=$1 count=$2 block=$3 dir="$work/$1" first="" mine=()
+start_haproxy() {   # NAME PROXIES BLOCK
+    local name=$1 count=$2 block=$3 dir="$work/$3" first="" mine=()
     mkdir -p "$dir"
     for index in $(seq 1 "$count"); do
         local next="127.$block.0.$((index + 1)):18080"
@@ -141,25 +141,64 @@ CONF
         mine+=($!)
         [[ $index == 1 ]] && first=$!
     done
-    local url="http://127.$block.0.1:18080/B/x"
-    wait_for "$url"
-    local before after
-    before=$(cpu_ticks "${mine[@]}")
-    read -r rps p50 p99 extra <<< "$(measure "$url")"
-    after=$(cpu_ticks "${mine[@]}")
-    results+=("$name|$rps|$p50|$p99|$((p50 - direct_p50))|$((p99 - direct_p99))|$(rss_kib "$first")|$(cpu_per_request "$before" "$after")|$extra")
+    chain_url[$name]="http://127.$block.0.1:18080/B/x"
+    chain_pids[$name]="${mine[*]}"
+    chain_first[$name]=$first
+    wait_for "${chain_url[$name]}"
 }
 
-run_damc "DAMC 1 hop (sg1 -> sg2)" "$here/hop1.json" 71
-run_haproxy "HAProxy x2 (1 hop)" 2 72
-run_damc "DAMC 3 hops (sg1 -> sr1 -> sr2 -> sg2)" "$here/hop3.json" 73
-run_haproxy "HAProxy x4 (3 hops)" 4 74
+# One measurement of a chain: a row "round|name|req/s|p50|p99|added p50|added p99|RSS|CPU|extra".
+measure_chain() {   # ROUND NAME
+    local round=$1 name=$2 before after rps p50 p99 extra
+    # shellcheck disable=SC2086
+    before=$(cpu_ticks ${chain_pids[$name]})
+    read -r rps p50 p99 extra <<< "$(measure "${chain_url[$name]}")"
+    # shellcheck disable=SC2086
+    after=$(cpu_ticks ${chain_pids[$name]})
+    rows+=("$round|$name|$rps|$p50|$p99|$((p50 - direct_p50))|$((p99 - direct_p99))|$(rss_kib "${chain_first[$name]}")|$(cpu_per_request "$before" "$after")|$extra")
+}
 
-echo "Forwarding benchmark: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, GET of a 3-byte body, $(nproc) cores, $(date -u +%F)"
-echo "latencies in microseconds; added = chain minus direct, same run; RSS = peak resident KiB of the first proxy (ingress);"
+wait_for http://127.70.9.1:9080/
+damc1="DAMC 1 hop (sg1 -> sg2)"
+haproxy1="HAProxy x2 (1 hop)"
+damc3="DAMC 3 hops (sg1 -> sr1 -> sr2 -> sg2)"
+haproxy3="HAProxy x4 (3 hops)"
+start_damc "$damc1" "$here/hop1.json" 71
+start_haproxy "$haproxy1" 2 72
+start_damc "$damc3" "$here/hop3.json" 73
+start_haproxy "$haproxy3" 4 74
+
+rows=()
+for round in $(seq 1 "$ROUNDS"); do
+    read -r rps p50 p99 extra <<< "$(measure http://127.70.9.1:9080/B/x)"
+    direct_p50=$p50 direct_p99=$p99
+    rows+=("$round|direct to nginx|$rps|$p50|$p99|-|-|-|-|$extra")
+    if (( round % 2 == 1 )); then order=("$damc1" "$haproxy1" "$damc3" "$haproxy3"); else order=("$haproxy1" "$damc1" "$haproxy3" "$damc3"); fi
+    for name in "${order[@]}"; do measure_chain "$round" "$name"; done
+done
+
+echo "Forwarding benchmark: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, GET of a 3-byte body, $(nproc) cores, $(date -u +%F)"
+echo "latencies in microseconds; added = chain minus direct, same round; RSS = peak resident KiB of the first proxy (ingress);"
 echo "CPU = user + system time of all the chain's proxies per request, microseconds"
-printf '%-42s %10s %8s %8s %10s %10s %9s %7s\n' "path" "req/s" "p50" "p99" "added p50" "added p99" "RSS KiB" "CPU"
-for row in "${results[@]}"; do
-    IFS='|' read -r name rps p50 p99 a50 a99 rss cpu extra <<< "$row"
-    printf '%-42s %10s %8s %8s %10s %10s %9s %7s %s\n' "$name" "$rps" "$p50" "$p99" "$a50" "$a99" "$rss" "$cpu" "$extra"
+printf '%-5s %-42s %10s %8s %8s %10s %10s %9s %7s\n' "round" "path" "req/s" "p50" "p99" "added p50" "added p99" "RSS KiB" "CPU"
+for row in "${rows[@]}"; do
+    IFS='|' read -r round name rps p50 p99 a50 a99 rss cpu extra <<< "$row"
+    printf '%-5s %-42s %10s %8s %8s %10s %10s %9s %7s %s\n' "$round" "$name" "$rps" "$p50" "$p99" "$a50" "$a99" "$rss" "$cpu" "$extra"
+done
+echo
+echo "Medians over $ROUNDS rounds"
+printf '%-42s %10s %10s %10s %7s\n' "path" "req/s" "added p50" "added p99" "CPU"
+for name in "direct to nginx" "$damc1" "$haproxy1" "$damc3" "$haproxy3"; do
+    printf '%s\n' "${rows[@]}" | awk -F'|' -v n="$name" '
+        function median(a, k,   i, j, t) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                                           return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+        $2 == n { k++; r[k] = $3; a5[k] = $6; a9[k] = $7; c[k] = $9 }
+        END { printf "%-42s %10d %10s %10s %7s\n", n, median(r, k), (a5[1] == "-" ? "-" : median(a5, k)), (a9[1] == "-" ? "-" : median(a9, k)), (c[1] == "-" ? "-" : sprintf("%.1f", median(c, k))) }'
+done
+for pair in "$damc1|$haproxy1" "$damc3|$haproxy3"; do
+    IFS='|' read -r ours theirs <<< "$pair"
+    printf '%s\n' "${rows[@]}" | awk -F'|' -v a="$ours" -v b="$theirs" '
+        $2 == a { r[$1] = $3; p[$1] = $7 } $2 == b { h[$1] = $3; q[$1] = $7 }
+        END { for (k = 1; k in r; k++) { n++; if (r[k] >= h[k]) faster++; if (p[k] <= q[k]) lower++; s = s sprintf(" %.1f%%", 100 * r[k] / h[k]) }
+              printf "%s vs %s: req/s at least HAProxy'"'"'s in %d of %d rounds (DAMC/HAProxy:%s); added p99 at most HAProxy'"'"'s in %d of %d\n", a, b, faster, n, s, lower, n }'
 done
