@@ -74,9 +74,6 @@ public final class ForwardingPlane: Sendable {
         table.withLock { $0 = box }
     }
 
-    /// The tables in force.
-    public var currentTable: ForwardingTable { table.withLock { $0 }.table }
-
     /// The tables in force, by reference (use `tables.table.decide(...)`
     /// on the box rather than copying the table out of it).
     var tables: TableBox { table.withLock { $0 } }
