@@ -40,6 +40,12 @@ public struct ForwardingSettings: Sendable, Equatable {
     public var idleTimeoutMs: Int64 = 60_000
     /// Time to connect to a next hop or an instance.
     public var connectTimeoutMs: Int64 = 1_000
+    /// Bodiless calls share one multiplexed connection per neighbour and
+    /// event loop (docs/wire.md §5.9); false: one call per connection.
+    public var multiplexHops = true
+    /// How long a response parked on a multiplexed connection waits for
+    /// its resume call.
+    public var parkTimeoutMs: Int64 = 10_000
     public var health = Health()
 
     public init() {}
@@ -59,6 +65,8 @@ public struct ForwardingSettings: Sendable, Equatable {
         settings.headerTimeoutMs = try reader.optionalInteger("header_timeout_ms", in: 10...3_600_000) ?? 10_000
         settings.idleTimeoutMs = try reader.optionalInteger("idle_timeout_ms", in: 10...86_400_000) ?? 60_000
         settings.connectTimeoutMs = try reader.optionalInteger("connect_timeout_ms", in: 10...600_000) ?? 1_000
+        settings.multiplexHops = try reader.optionalBool("multiplex_hops") ?? true
+        settings.parkTimeoutMs = try reader.optionalInteger("park_timeout_ms", in: 100...600_000) ?? 10_000
         if let healthValue = reader.value("health"), healthValue != .null {
             var health = try ObjectReader(healthValue, file: file, path: reader.child("health"))
             settings.health.intervalMs = try health.optionalInteger("interval_ms", in: 10...3_600_000) ?? 1000
@@ -84,7 +92,8 @@ public struct ForwardingSettings: Sendable, Equatable {
             "hop_limit": .integer(Int64(hopLimit)), "max_calls": .integer(Int64(maxCalls)),
             "max_head_bytes": .integer(Int64(maxHeadBytes)), "max_header_fields": .integer(Int64(maxHeaderFields)),
             "header_timeout_ms": .integer(headerTimeoutMs), "idle_timeout_ms": .integer(idleTimeoutMs),
-            "connect_timeout_ms": .integer(connectTimeoutMs),
+            "connect_timeout_ms": .integer(connectTimeoutMs), "multiplex_hops": .bool(multiplexHops),
+            "park_timeout_ms": .integer(parkTimeoutMs),
         ]
         var healthObject: [String: JSONValue] = [
             "interval_ms": .integer(health.intervalMs), "timeout_ms": .integer(health.timeoutMs),

@@ -95,6 +95,7 @@ public struct ElementType: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let applicationProtocol = ElementType(rawValue: 0xB5)
     public static let forwardStatus = ElementType(rawValue: 0xB7)
     public static let traceHop = ElementType(rawValue: 0xB9)
+    public static let resumeToken = ElementType(rawValue: 0xBB)
 
     /// Every registered element type with its name (docs/wire.md §3).
     public static let registry: [(ElementType, String)] = [
@@ -119,6 +120,7 @@ public struct ElementType: RawRepresentable, Hashable, Sendable, CustomStringCon
         (.lifetime, "Lifetime"), (.policyStatus, "PolicyStatus"),
         (.flowID, "FlowID"), (.hopLimit, "HopLimit"), (.applicationProtocol, "Protocol"),
         (.forwardStatus, "ForwardStatus"), (.traceHop, "TraceHop"),
+        (.resumeToken, "ResumeToken"),
     ]
 
     private static let names: [UInt64: String] = Dictionary(

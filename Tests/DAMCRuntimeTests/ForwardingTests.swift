@@ -25,18 +25,19 @@ struct ForwardingTests {
     """
     static let nodes = ["sg1", "sg2", "sg3", "sg4", "sr1", "sr2", "sr3"]
     static let block: UInt8 = 61
-    static func address(_ node: String) -> String {
+    static func address(_ node: String, block: UInt8 = block) -> String {
         "127.\(block).0.\(nodes.firstIndex(of: node)! + 1)"
     }
     static let ingressPort: UInt16 = 18080
 
     /// The mesh with pod sockets on the gateways (our uid is each gateway's
     /// pod) and quick health checks.
-    static func startMesh(_ harness: DaemonHarness) throws {
+    static func startMesh(_ harness: DaemonHarness, block: UInt8 = block, basePort: UInt16 = 17600,
+                          configure: (inout NodeConfig) -> Void = { _ in }) throws {
         let topology = try Topology.parse(Data(topologyText.utf8), file: "forwarding")
         var options = NodeConfig.RenderOptions()
         options.addressBlock = block
-        options.basePort = 17600
+        options.basePort = basePort
         options.socketDirectory = harness.socketDirectory
         options.timers = .fast
         options.ingressPort = ingressPort
@@ -52,6 +53,7 @@ struct ForwardingTests {
                 config.forwarding.health.httpPath = "/healthz"
                 config.forwarding.headerTimeoutMs = 1000
             }
+            configure(&config)
             try harness.write(config)
             try harness.start(node)
         }

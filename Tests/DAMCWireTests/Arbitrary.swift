@@ -255,10 +255,11 @@ enum Arbitrary {
     }
 
     static func forwardHeader<R: RandomNumberGenerator>(_ rng: inout R) -> ForwardHeader {
-        ForwardHeader(name: name(&rng), flowID: u64(&rng), hopLimit: UInt8.random(in: 0...255, using: &rng),
-                      origin: node(&rng), policyID: optional(&rng) { u64(&$0) },
-                      applicationProtocol: ApplicationProtocol(rawValue: UInt8.random(in: 0...255, using: &rng)),
-                      targetGateway: optional(&rng) { node(&$0) }, extensions: extensions(&rng))
+        let proto = ApplicationProtocol(rawValue: Bool.random(using: &rng) ? 3 : UInt8.random(in: 0...255, using: &rng))
+        return ForwardHeader(name: name(&rng), flowID: u64(&rng), hopLimit: UInt8.random(in: 0...255, using: &rng),
+                             origin: node(&rng), policyID: optional(&rng) { u64(&$0) }, applicationProtocol: proto,
+                             targetGateway: proto == .resume ? node(&rng) : optional(&rng) { node(&$0) },
+                             resumeToken: proto == .resume ? u64(&rng) : optional(&rng) { u64(&$0) }, extensions: extensions(&rng))
     }
 
     static func traceHop<R: RandomNumberGenerator>(_ rng: inout R) -> TraceHop {
@@ -274,6 +275,7 @@ enum Arbitrary {
                                 : optional(&rng) { ReasonCode(rawValue: UInt16.random(in: 0...UInt16.max, using: &$0)) },
                             reasonText: optional(&rng) { text(&$0) },
                             trace: (0..<Int.random(in: 0...4, using: &rng)).map { _ in traceHop(&rng) },
+                            resumeToken: status == .parked ? u64(&rng) : optional(&rng) { u64(&$0) },
                             extensions: extensions(&rng))
     }
 

@@ -208,6 +208,21 @@ struct MalformedInputTests {
                                         Craft.text(.nodeID, "scsc"), Craft.tlv(.match, Craft.name([[0x41]])),
                                         Craft.tlv(.action, []), Craft.int(.lifetime, 30))
         #expect(Craft.error(emptyAction) == .invalidValue(what: "Action", reason: "names no path, gateway or instance"))
+        // Multiplexed hops (§5.9): a parked answer needs its token; a resume
+        // call needs the token and the gateway that holds the response.
+        let parkedWithoutToken = Craft.message(.forwardReply, Craft.int(.forwardStatus, 3), Craft.text(.nodeID, "sg3"))
+        #expect(Craft.error(parkedWithoutToken)
+            == .missingElement(type: ElementType.resumeToken.rawValue, in: "ForwardReply (parked)"))
+        let resumeWithoutToken = Craft.message(.forwardHeader, Craft.name([[0x42]]), Craft.int(.flowID, 1), Craft.int(.hopLimit, 4),
+                                               Craft.text(.nodeID, "sg1"), Craft.int(.applicationProtocol, 3),
+                                               Craft.text(.targetGateway, "sg3"))
+        #expect(Craft.error(resumeWithoutToken)
+            == .missingElement(type: ElementType.resumeToken.rawValue, in: "ForwardHeader (resume)"))
+        let resumeWithoutGateway = Craft.message(.forwardHeader, Craft.name([[0x42]]), Craft.int(.flowID, 1), Craft.int(.hopLimit, 4),
+                                                 Craft.text(.nodeID, "sg1"), Craft.int(.applicationProtocol, 3),
+                                                 Craft.int(.resumeToken, 9))
+        #expect(Craft.error(resumeWithoutGateway)
+            == .missingElement(type: ElementType.targetGateway.rawValue, in: "ForwardHeader (resume)"))
     }
 
     @Test("LSA: checksum, body/type mismatch, size limit, sequence 0")

@@ -31,6 +31,16 @@ enum ForwardingCounter: Int, CaseIterable, Sendable {
     case instanceConnectFailures
     case instanceConnects
     case instanceReuses
+    case muxAnswers
+    case muxCalls
+    case muxDedicated
+    case muxLinkFailures
+    case muxLinksAccepted
+    case muxLinksOpened
+    case muxMalformed
+    case muxParkExpired
+    case muxParked
+    case muxResumed
     case policyForwarded
     case probeFailures
     case probes

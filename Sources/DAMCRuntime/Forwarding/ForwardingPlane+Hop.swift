@@ -62,6 +62,12 @@ extension ForwardingPlane {
             serveTrace(fd, header)
             return false
         }
+        if header.applicationProtocol == .resume {
+            // At the gateway that parked the response, it goes back; on the
+            // way there, the call is relayed as any call pinned to a gateway.
+            return header.targetGateway == node ? serveResume(fd, header, prefix: prefix, pipes: pipes)
+                : carry(fd, header, prefix: prefix, pipes: pipes)
+        }
         guard header.applicationProtocol == .http1 else {
             refuse(fd, .malformed, "\(node) does not carry \(header.applicationProtocol) calls yet")
             return false

@@ -34,6 +34,9 @@ public final class ForwardingPlane: Sendable {
     private let neighbors: PlaneLock<[LinkID: SocketAddress]>
     let pool: PlaneLock<InstancePool>
     let counters = PlaneLock(ForwardingCounters())
+    /// Responses parked on multiplexed connections, by resume token
+    /// (`ForwardingPlane+Park`).
+    let parkedResponses = PlaneLock<[UInt64: ParkedResponse]>([:])
     private let listeners = PlaneLock<[Int32]>([])
     private let active = Atomic<Int>(0)
     let workers = WorkerPool()

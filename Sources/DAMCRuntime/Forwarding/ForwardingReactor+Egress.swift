@@ -30,6 +30,7 @@ extension ForwardingReactor {
     }
 
     func neighborEvent(_ connection: NeighborConnection, _ mask: UInt32) {
+        if connection.multiplexed { return muxServerEvent(connection, mask) }
         if connection.hasOutput, mask & (UInt32(EPOLLOUT.rawValue) | UInt32(EPOLLERR.rawValue)) != 0 {
             guard flushNeighbor(connection) else { return }
         }
@@ -86,6 +87,8 @@ extension ForwardingReactor {
             }
         case .failed:
             return dropNeighbor(connection)
+        case .multiplex:
+            return startMultiplexed(connection)
         case let .started(call):
             connection.call = call
         case .relayed:
@@ -110,6 +113,8 @@ extension ForwardingReactor {
         /// Taken, but the instance connection failed: the call is lost and
         /// the neighbour's connection closes (as the blocking path does).
         case failed
+        /// The neighbour asks for a multiplexed connection (docs/wire.md §5.9).
+        case multiplex
     }
 
     /// The call at the front of the connection's input, started here if
@@ -145,6 +150,10 @@ extension ForwardingReactor {
             return .malformed(error)
         }
         connection.input.removeAll(keepingCapacity: true)
+        if header.applicationProtocol == .multiplex && plane.settings.multiplexHops && connection.first {
+            connection.input = Array(input[headerLength...])
+            return .multiplex
+        }
         guard header.applicationProtocol == .http1 else { return .notHere(header, Array(input[headerLength...]), closeAfter: false) }
         return input.withUnsafeBufferPointer { bytes in
             takeCall(connection, header, UnsafeBufferPointer(rebasing: bytes[headerLength...]))
@@ -435,7 +444,7 @@ extension ForwardingReactor {
     /// the connection is free: no new bytes may come to wake the loop.
     func resumeInput(_ connection: NeighborConnection) {
         guard neighbors[connection.id] != nil, !connection.busy, !connection.hasOutput, !connection.closeAfterFlush,
-              !connection.input.isEmpty else { return }
+              !connection.multiplexed, !connection.input.isEmpty else { return }
         nextCall(connection)
     }
 
@@ -530,7 +539,9 @@ extension ForwardingReactor {
         if connection.hasOutput { events |= UInt32(EPOLLOUT.rawValue) }
         // Reading stays on during a call (no epoll_ctl per call): an end of
         // stream shows at once; early bytes make it pause (`quiet`).
-        if !connection.hasOutput && !connection.closeAfterFlush && !connection.quiet { events |= UInt32(EPOLLIN.rawValue) }
+        if (!connection.hasOutput || connection.multiplexed) && !connection.closeAfterFlush && !connection.quiet {
+            events |= UInt32(EPOLLIN.rawValue)
+        }
         guard events != connection.interest else { return }
         connection.interest = events
         modify(connection.fd, connection.id << 2 | Tag.neighbor, events)
@@ -606,6 +617,7 @@ extension ForwardingReactor {
     }
 
     func dropNeighbor(_ connection: NeighborConnection) {
+        if connection.multiplexed { endMultiplexed(connection) }
         if let call = connection.call { endCall(connection, call, moved: call.moved, errored: true) }
         if let relay = connection.relay { finishRelay(connection, relay, reusable: false) }
         guard neighbors.removeValue(forKey: connection.id) != nil else { return }

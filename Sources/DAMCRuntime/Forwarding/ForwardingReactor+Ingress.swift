@@ -140,7 +140,6 @@ extension ForwardingReactor {
         case .local:
             escalate(connection, head)
         case let .forward(link, next, _, target, policy):
-            guard let lease = takeHop(link) else { return escalate(connection, head) }
             let header = ForwardHeader(name: name, flowID: flowID, hopLimit: hopLimit - 1, origin: plane.node, policyID: policy,
                                        targetGateway: target)
             var opening = header.encode()
@@ -148,18 +147,29 @@ extension ForwardingReactor {
             opening.append(contentsOf: HopFrames.header(UInt32(head.bytes.count)))
             opening.append(contentsOf: head.bytes)
             opening.append(contentsOf: HopFrames.header(0))
-            // An idle connection's send buffer is empty: the opening fits at once.
-            guard (try? ForwardingIO.write(lease.fd, opening, timeoutMs: plane.settings.connectTimeoutMs)) != nil else {
-                discard(lease)
-                return escalate(connection, head)
+            let call: HopCall
+            if let mux = muxLink(link) {
+                // A stream of the loop's multiplexed connection: it leaves
+                // with the wake-up's other calls, in one send.
+                let stream = sendOnMux(mux, opening, owner: .ingress(connection))
+                call = HopCall(head: head, name: name, next: next, mux: mux, stream: stream, hopLimit: hopLimit - 1)
+            } else {
+                guard let lease = takeHop(link) else { return escalate(connection, head) }
+                // An idle connection's send buffer is empty: the opening fits at once.
+                guard (try? ForwardingIO.write(lease.fd, opening, timeoutMs: plane.settings.connectTimeoutMs)) != nil else {
+                    discard(lease)
+                    return escalate(connection, head)
+                }
+                lease.owner = connection
+                call = HopCall(head: head, name: name, next: next, lease: lease, hopLimit: hopLimit - 1)
             }
             record {
                 if policy != nil { $0.add(.policyForwarded) }
+                if call.mux != nil { $0.add(.muxCalls) }
                 $0.sent(UInt64(head.bytes.count), on: link)
                 $0.flowStarted(next.rawValue)
             }
-            lease.owner = connection
-            connection.call = HopCall(head: head, name: name, next: next, lease: lease)
+            connection.call = call
             connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
             updateClientInterest(connection)
         }
@@ -177,7 +187,9 @@ extension ForwardingReactor {
 
     /// Runs this one call on a worker with the blocking code; the worker
     /// gives the connection back to a loop afterwards if it stays open.
-    func escalate(_ connection: IngressConnection, _ head: HTTPHead) {
+    /// `resume`: fetch a parked response (the header, link and next hop)
+    /// instead of deciding the call again.
+    func escalate(_ connection: IngressConnection, _ head: HTTPHead, resume: (ForwardHeader, LinkID, NodeID)? = nil) {
         unregister(connection.client)
         connections[connection.id] = nil
         let fd = connection.client
@@ -186,7 +198,13 @@ extension ForwardingReactor {
         let reactor = self
         record { $0.add(.ingressCallsOnWorkers) }
         let spawned = plane.workers.run {
-            let keep = plane.call(head, client: fd, buffer: &leftover)
+            let keep: Bool
+            if let (header, link, next) = resume {
+                plane.counters.withLock { $0.add(.muxResumed) }
+                keep = plane.callViaHop(head, client: fd, buffer: &leftover, header: header, link: link, next: next)
+            } else {
+                keep = plane.call(head, client: fd, buffer: &leftover)
+            }
             if keep && !plane.isStopping {
                 reactor.adopt(.pod(fd: fd, buffer: leftover, first: false))
             } else {
@@ -207,12 +225,12 @@ extension ForwardingReactor {
     // MARK: Upstream side (the hop connection of the call)
 
     func upstreamEvent(_ connection: IngressConnection, _ mask: UInt32) {
-        guard let call = connection.call else { return }
-        if call.paused { return quieten(call.lease.fd, mask) }
+        guard let call = connection.call, let lease = call.lease else { return }
+        if call.paused { return quieten(lease.fd, mask) }
         var ended = false
         // Read while the client keeps up; a backlog pauses the upstream.
         while !connection.hasOutput {
-            let result = receive(call.lease.fd, into: &call.buffer, max: 65_536)
+            let result = receive(lease.fd, into: &call.buffer, max: 65_536)
             if case .closed = result { ended = true; break }
             guard case .bytes = result else { break }
             connection.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
@@ -222,7 +240,7 @@ extension ForwardingReactor {
         if ended {
             upstreamEnded(connection, call)
         } else if connection.hasOutput {
-            modify(call.lease.fd, call.lease.id << 2 | Tag.lease, 0)   // paused until the client drains
+            modify(lease.fd, lease.id << 2 | Tag.lease, 0)   // paused until the client drains
             call.paused = true
         }
     }
@@ -278,6 +296,21 @@ extension ForwardingReactor {
                 call.offset += length
                 guard case let .forwardReply(reply) = message else {
                     return badResponse(connection, call, "expected a ForwardReply, got \(message.messageType)")
+                }
+                if call.mux != nil, reply.status == .dedicated {
+                    // Nothing was done: the call goes the serial way, on a worker.
+                    record { $0.add(.muxDedicated) }
+                    finishCall(connection, call, reusable: false)
+                    escalate(connection, call.head)
+                    return false
+                }
+                if call.mux != nil, reply.status == .parked, let token = reply.resumeToken {
+                    // The response waits at the gateway: a worker fetches it.
+                    finishCall(connection, call, reusable: false)
+                    let resume = ForwardHeader(name: call.name, flowID: FlowID.next(), hopLimit: call.hopLimit, origin: plane.node,
+                                               applicationProtocol: .resume, targetGateway: reply.node, resumeToken: token)
+                    escalate(connection, call.head, resume: (resume, call.link, call.next))
+                    return false
                 }
                 guard reply.status == .connected else {
                     let reason = reply.reason ?? .internalError
@@ -402,7 +435,11 @@ extension ForwardingReactor {
     /// Ends the call's use of its hop connection: back to the pool when
     /// both ENDs passed cleanly, else closed.
     func finishCall(_ connection: IngressConnection, _ call: HopCall, reusable: Bool) {
-        if reusable { park(call.lease) } else { discard(call.lease) }
+        if let lease = call.lease {
+            if reusable { park(lease) } else { discard(lease) }
+        } else if let mux = call.mux, mux.streams[call.stream] != nil {
+            mux.streams[call.stream] = .abandoned   // its answer, when it comes, is dropped
+        }
         record {
             if call.completed {
                 $0.add(.ingressResponseBytes, call.responseBytes)
@@ -456,9 +493,9 @@ extension ForwardingReactor {
             drop(connection)
             return
         }
-        if let call = connection.call, call.paused {
+        if let call = connection.call, call.paused, let lease = call.lease {
             call.paused = false
-            watch(call.lease.fd, call.lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue))
+            watch(lease.fd, lease.id << 2 | Tag.lease, UInt32(EPOLLIN.rawValue))
             updateClientInterest(connection)
             // Bytes read before the pause may already hold more of the response.
             if consume(connection, call), connection.call === call { upstreamEvent(connection, UInt32(EPOLLIN.rawValue)) }

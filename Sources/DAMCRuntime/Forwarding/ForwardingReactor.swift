@@ -38,6 +38,10 @@ final class ForwardingReactor: @unchecked Sendable {
         case pod(fd: Int32, buffer: [UInt8], first: Bool)
         /// From the neighbour on `link`.
         case neighbor(fd: Int32, link: LinkID, first: Bool, pipes: ForwardingPlane.Pipes?)
+        /// A multiplexed connection a worker opened to the neighbour on `link`.
+        case mux(fd: Int32, link: LinkID)
+        /// The neighbour on `link` would not take a multiplexed connection.
+        case muxRefused(link: LinkID)
     }
 
     unowned let plane: ForwardingPlane
@@ -55,6 +59,16 @@ final class ForwardingReactor: @unchecked Sendable {
     /// Keep-alive connections to local instances registered with this
     /// loop, by id, in use or idle (as `hops`, for the egress).
     var instances: ConnectionLeases<Endpoint>
+    /// This loop's multiplexed connections to neighbours, by link and by
+    /// id (`+MuxLink`), links being opened, links serial-only until then,
+    /// and what the wake-up staged on them (and on neighbours'
+    /// multiplexed connections) to send once it ends.
+    var muxLinks: [LinkID: MuxLink] = [:]
+    var muxByID: [UInt64: MuxLink] = [:]
+    var muxOpening: Set<LinkID> = []
+    var muxRetryAt: [LinkID: Int64] = [:]
+    var muxToFlush: [MuxLink] = []
+    var muxAnswersToFlush: [NeighborConnection] = []
     var nextID: UInt64 = 1
     private var lastSweep: Int64 = 0
     /// `connected` replies already decoded, as bytes (at most
@@ -135,7 +149,10 @@ final class ForwardingReactor: @unchecked Sendable {
                 case Tag.pod:
                     if let connection = connections[data >> 2] { clientEvent(connection, mask) }
                 case Tag.lease:
-                    guard let lease = hops[data >> 2] else { continue }
+                    guard let lease = hops[data >> 2] else {
+                        if let mux = muxByID[data >> 2] { muxLinkEvent(mux, mask) }
+                        continue
+                    }
                     if let owner = lease.owner as? IngressConnection {
                         upstreamEvent(owner, mask)
                     } else if let relay = lease.owner as? NeighborConnection {
@@ -147,14 +164,22 @@ final class ForwardingReactor: @unchecked Sendable {
                     if let connection = neighbors[data >> 2] { neighborEvent(connection, mask) }
                 default:
                     guard let lease = instances[data >> 2] else { continue }
-                    if let owner = lease.owner as? NeighborConnection { instanceEvent(owner, mask) } else { discardInstance(lease) }
+                    if let owner = lease.owner as? NeighborConnection {
+                        instanceEvent(owner, mask)
+                    } else if let call = lease.owner as? EgressCall {
+                        muxInstanceEvent(call, mask)
+                    } else {
+                        discardInstance(lease)
+                    }
                 }
             }
+            flushMultiplexed()
             if now - lastSweep >= Int64(Self.sweepMs) * 1_000_000 {
                 lastSweep = now
                 sweepIngress(now)
                 sweepEgress(now)
                 sweepLeases(now)
+                plane.expireParked(now: now)
             }
             if tallied {
                 plane.counters.withLock { $0.absorb(tally) }
@@ -174,6 +199,8 @@ final class ForwardingReactor: @unchecked Sendable {
             switch arrival {
             case let .pod(fd, buffer, first): adoptPod(fd, buffer: buffer, first: first)
             case let .neighbor(fd, link, first, pipes): adoptNeighbor(fd, link: link, first: first, pipes: pipes)
+            case let .mux(fd, link): adoptMux(fd, link: link)
+            case let .muxRefused(link): muxRefused(link)
             }
         }
     }
@@ -258,6 +285,7 @@ final class ForwardingReactor: @unchecked Sendable {
     /// Idle connections past their time, or all of them when stopping.
     func sweepLeases(_ now: Int64) {
         let stopping = plane.isStopping
+        if stopping { for mux in Array(muxByID.values) where mux.streams.isEmpty { failMux(mux, "stopping") } }
         for lease in hops.expired(now: now, every: stopping) { discard(lease) }
         for lease in instances.expired(now: now, every: stopping) { discardInstance(lease) }
     }

@@ -25,6 +25,9 @@ struct PendingOutput {
 
     var isEmpty: Bool { offset >= bytes.count }
 
+    /// Bytes waiting for the socket.
+    var pendingCount: Int { bytes.count - offset }
+
     /// What is still to go out.
     var remaining: ArraySlice<UInt8> { bytes[offset...] }
 

@@ -40,16 +40,22 @@ final class IngressConnection {
     }
 }
 
-/// A call under way on an ingress loop: the request went out on `upstream`;
-/// the reply, DATA frames and END come back (docs/wire.md §5.8).
+/// A call under way on an ingress loop: the request went out on a hop
+/// connection of its own (`lease`) or as a stream of a multiplexed one
+/// (`mux`); the reply, DATA frames and END come back (docs/wire.md §5.8,
+/// §5.9).
 final class HopCall {
     enum Phase { case reply, frameHeader, payload(Int) }
     let head: HTTPHead
     let name: ServiceName
     let next: NodeID
-    let lease: HopLease
-    /// The link the call went out on (its connection's).
-    var link: LinkID { lease.key }
+    let lease: HopLease?
+    let mux: MuxLink?
+    let stream: UInt32
+    /// The link the call went out on.
+    let link: LinkID
+    /// The hop limit the call left with (a resume call gets the same).
+    let hopLimit: UInt8
     var phase = Phase.reply
     /// Bytes read from upstream; those before `offset` are consumed.
     var buffer: [UInt8] = []
@@ -65,11 +71,68 @@ final class HopCall {
     /// Reading stopped until the client takes what is pending.
     var paused = false
 
-    init(head: HTTPHead, name: ServiceName, next: NodeID, lease: HopLease) {
+    init(head: HTTPHead, name: ServiceName, next: NodeID, lease: HopLease, hopLimit: UInt8) {
         self.head = head
         self.name = name
         self.next = next
         self.lease = lease
+        mux = nil
+        stream = 0
+        link = lease.key
+        self.hopLimit = hopLimit
+    }
+
+    init(head: HTTPHead, name: ServiceName, next: NodeID, mux: MuxLink, stream: UInt32, hopLimit: UInt8) {
+        self.head = head
+        self.name = name
+        self.next = next
+        lease = nil
+        self.mux = mux
+        self.stream = stream
+        link = mux.link
+        self.hopLimit = hopLimit
+    }
+}
+
+/// A multiplexed connection this loop opened to the neighbour on `link`
+/// (docs/wire.md §5.9): many bodiless calls at once, each a stream whose
+/// answer comes back whole; what the loop stages for it leaves in one
+/// send at the end of the wake-up.
+final class MuxLink {
+    /// Who waits for a stream's answer.
+    enum Owner {
+        /// A pod's call at this gateway.
+        case ingress(IngressConnection)
+        /// A call relayed here (a router), from a neighbour's multiplexed
+        /// connection, on its stream.
+        case relay(NeighborConnection, UInt32, NodeID)
+        /// Given up (the client left, a timeout): the answer is dropped.
+        case abandoned
+    }
+
+    let id: UInt64
+    let fd: Int32
+    let link: LinkID
+    var input: [UInt8] = []
+    var output = PendingOutput()
+    var streams: [UInt32: Owner] = [:]
+    private var lastStream: UInt32 = 0
+    var interest = UInt32(EPOLLIN.rawValue)
+    /// Waiting in the loop's list of connections to flush.
+    var queued = false
+
+    init(id: UInt64, fd: Int32, link: LinkID) {
+        self.id = id
+        self.fd = fd
+        self.link = link
+    }
+
+    /// A stream id not in use (1 to 2^32-1, then around again).
+    func newStream() -> UInt32 {
+        repeat {
+            lastStream = lastStream == UInt32.max ? 1 : lastStream + 1
+        } while streams[lastStream] != nil
+        return lastStream
     }
 }
 
@@ -98,6 +161,14 @@ final class NeighborConnection {
     /// Reading paused during a call (the neighbour sent early; it is read
     /// when the call is over).
     var quiet = false
+    /// The neighbour made this a multiplexed connection (docs/wire.md §5.9):
+    /// its calls are `muxCalls` (to local instances) and `muxRelays` (sent
+    /// on, by stream of the onward connection).
+    var multiplexed = false
+    var muxCalls: [UInt32: EgressCall] = [:]
+    var muxRelays: [UInt32: (link: MuxLink, stream: UInt32)] = [:]
+    /// Waiting in the loop's list of connections to flush.
+    var queued = false
 
     var hasOutput: Bool { !output.isEmpty }
     /// A call is under way on the connection.
@@ -131,6 +202,12 @@ final class EgressCall {
     var paused = false
     /// Passive evidence against the instance, if the call failed on it.
     var failure: String?
+    /// On a multiplexed connection: the stream it answers and the
+    /// connection (the lease's owner is then the call itself); bytes of
+    /// interim (1xx) heads before the final one.
+    var stream: UInt32 = 0
+    weak var muxConnection: NeighborConnection?
+    var interim = 0
 
     var endpoint: Endpoint { lease.key }
 

@@ -9,6 +9,13 @@ public struct ApplicationProtocol: RawRepresentable, Hashable, Sendable, CustomS
     public static let http1 = ApplicationProtocol(rawValue: 1)
     /// Reserved: HTTP/2 (RFC 9113) and gRPC over it.
     public static let http2 = ApplicationProtocol(rawValue: 2)
+    /// Fetches a response parked on a multiplexed connection (docs/wire.md
+    /// §5.9): the header names the parking gateway (`targetGateway`) and
+    /// carries its `resumeToken`; the request head follows as for HTTP/1.1.
+    public static let resume = ApplicationProtocol(rawValue: 3)
+    /// Turns the connection into a multiplexed one (docs/wire.md §5.9): no
+    /// call follows; a hop that knows it answers `connected`.
+    public static let multiplex = ApplicationProtocol(rawValue: 4)
     /// No call follows: the hops answer with their decisions (`damcctl trace`).
     public static let trace = ApplicationProtocol(rawValue: 255)
 
@@ -16,6 +23,8 @@ public struct ApplicationProtocol: RawRepresentable, Hashable, Sendable, CustomS
         switch rawValue {
         case 1: return "http/1.1"
         case 2: return "h2"
+        case 3: return "resume"
+        case 4: return "multiplex"
         case 255: return "trace"
         default: return "protocol-\(rawValue)"
         }
@@ -32,7 +41,7 @@ public struct ForwardHeader: WireMessage {
     public static let context: StaticString = "ForwardHeader"
     public static let schema: [FieldSpec] = [
         .required(.name), .required(.flowID), .required(.hopLimit), .required(.nodeID),
-        .optional(.policyID), .required(.applicationProtocol), .optional(.targetGateway),
+        .optional(.policyID), .required(.applicationProtocol), .optional(.targetGateway), .optional(.resumeToken),
     ]
 
     /// The name the call is addressed to (the request path, whole).
@@ -52,11 +61,15 @@ public struct ForwardHeader: WireMessage {
     /// gateway (not by name, which could lead back), and it does not send
     /// the call on again, so gateways without instances never bounce a call.
     public var targetGateway: NodeID?
+    /// A resume call's token (protocol `resume` only, where it is required,
+    /// as `targetGateway` is).
+    public var resumeToken: UInt64?
     /// Unknown non-critical elements, kept verbatim.
     public var extensions: [RawElement]
 
     public init(name: ServiceName, flowID: UInt64, hopLimit: UInt8, origin: NodeID, policyID: UInt64? = nil,
-                applicationProtocol: ApplicationProtocol = .http1, targetGateway: NodeID? = nil, extensions: [RawElement] = []) {
+                applicationProtocol: ApplicationProtocol = .http1, targetGateway: NodeID? = nil, resumeToken: UInt64? = nil,
+                extensions: [RawElement] = []) {
         self.name = name
         self.flowID = flowID
         self.hopLimit = hopLimit
@@ -64,6 +77,7 @@ public struct ForwardHeader: WireMessage {
         self.policyID = policyID
         self.applicationProtocol = applicationProtocol
         self.targetGateway = targetGateway
+        self.resumeToken = resumeToken
         self.extensions = extensions
     }
 
@@ -75,6 +89,11 @@ public struct ForwardHeader: WireMessage {
         policyID = try fields.optionalInteger(.policyID)
         applicationProtocol = ApplicationProtocol(rawValue: UInt8(try fields.integer(.applicationProtocol, max: UInt64(UInt8.max))))
         targetGateway = try fields.optionalIdentifier(.targetGateway)
+        resumeToken = try fields.optionalInteger(.resumeToken)
+        if applicationProtocol == .resume {
+            if resumeToken == nil { throw .missingElement(type: ElementType.resumeToken.rawValue, in: "ForwardHeader (resume)") }
+            if targetGateway == nil { throw .missingElement(type: ElementType.targetGateway.rawValue, in: "ForwardHeader (resume)") }
+        }
         extensions = fields.unknown
     }
 
@@ -86,6 +105,7 @@ public struct ForwardHeader: WireMessage {
         if let policyID { writer.write(.policyID, integer: policyID) }
         writer.write(.applicationProtocol, integer: UInt64(applicationProtocol.rawValue))
         if let targetGateway { writer.write(.targetGateway, identifier: targetGateway) }
+        if let resumeToken { writer.write(.resumeToken, integer: resumeToken) }
         writer.write(extensions)
     }
 }

@@ -4,6 +4,12 @@ public enum ForwardStatus: UInt64, Hashable, Sendable, CaseIterable {
     case connected = 0
     /// A hop refused or failed; `reason` and `node` say which and why.
     case failed = 1
+    /// On a multiplexed connection (docs/wire.md §5.9): nothing was done;
+    /// send the call on a connection of its own.
+    case dedicated = 2
+    /// On a multiplexed connection: the response is too large to come back
+    /// whole; it waits at `node`, fetched by a resume call with `resumeToken`.
+    case parked = 3
 }
 
 /// The first bytes that come back on a forwarding connection (docs/wire.md
@@ -16,7 +22,7 @@ public struct ForwardReply: WireMessage {
     public static let context: StaticString = "ForwardReply"
     public static let schema: [FieldSpec] = [
         .required(.forwardStatus), .required(.nodeID), .optional(.reasonCode), .optional(.reasonText),
-        .repeated(.traceHop, max: Limits.maxPathHops),
+        .repeated(.traceHop, max: Limits.maxPathHops), .optional(.resumeToken),
     ]
 
     public var status: ForwardStatus
@@ -26,16 +32,20 @@ public struct ForwardReply: WireMessage {
     public var reasonText: String?
     /// The hops' decisions, ingress first (trace replies only).
     public var trace: [TraceHop]
+    /// Where a parked response is fetched (status `parked` only, where it
+    /// is required).
+    public var resumeToken: UInt64?
     /// Unknown non-critical elements, kept verbatim.
     public var extensions: [RawElement]
 
     public init(status: ForwardStatus, node: NodeID, reason: ReasonCode? = nil, reasonText: String? = nil,
-                trace: [TraceHop] = [], extensions: [RawElement] = []) {
+                trace: [TraceHop] = [], resumeToken: UInt64? = nil, extensions: [RawElement] = []) {
         self.status = status
         self.node = node
         self.reason = reason
         self.reasonText = reasonText
         self.trace = trace
+        self.resumeToken = resumeToken
         self.extensions = extensions
     }
 
@@ -52,6 +62,10 @@ public struct ForwardReply: WireMessage {
         }
         reasonText = try fields.optionalText(.reasonText, maxBytes: Limits.maxReasonBytes)
         trace = try fields.elements(.traceHop)
+        resumeToken = try fields.optionalInteger(.resumeToken)
+        if status == .parked && resumeToken == nil {
+            throw .missingElement(type: ElementType.resumeToken.rawValue, in: "ForwardReply (parked)")
+        }
         extensions = fields.unknown
     }
 
@@ -61,6 +75,7 @@ public struct ForwardReply: WireMessage {
         if let reason { writer.write(.reasonCode, integer: UInt64(reason.rawValue)) }
         if let reasonText { writer.write(.reasonText, text: reasonText) }
         for hop in trace { writer.write(.traceHop, element: hop) }
+        if let resumeToken { writer.write(.resumeToken, integer: resumeToken) }
         writer.write(extensions)
     }
 }

@@ -6,7 +6,8 @@ GET  /admin/delay?ms=N  from now on, every request (this one excepted) is
                         answered N ms late: a slow instance (the lab's
                         slow-instance scenario); 0 restores
 GET  /.../blob?size=N   N bytes of a fixed pattern; X-SHA256 header has their digest
-                        (&close: with Connection: close, closing after the body)
+                        (&close: with Connection: close, closing after the body;
+                        &chunked: sent with Transfer-Encoding: chunked)
 GET  anything else      JSON {"service": NAME, "path": PATH, "method": "GET"}
 POST anything           reads the body (Content-Length or chunked) and answers
                         JSON {"service": NAME, "bytes": N, "sha256": HEX}
@@ -72,7 +73,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 left -= len(chunk)
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(size))
+            chunked = "chunked" in query
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(size))
             self.send_header("X-SHA256", digest.hexdigest())
             if "close" in query:   # the instance closes once the body is out
                 self.send_header("Connection", "close")
@@ -81,8 +86,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             left = size
             while left > 0:
                 chunk = PATTERN[: min(left, len(PATTERN))]
-                self.wfile.write(chunk)
+                if chunked:
+                    self.wfile.write(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+                else:
+                    self.wfile.write(chunk)
                 left -= len(chunk)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
             return
         body = json.dumps({"service": self.server.name, "path": self.path, "method": "GET"}).encode() + b"\n"
         self.reply(200, body)
