@@ -603,6 +603,9 @@ extension ForwardingReactor {
 
     func sweepEgress(_ now: Int64) {
         let stopping = plane.isStopping
+        for connection in Array(neighbors.values) where connection.multiplexed && !connection.muxCalls.isEmpty {
+            sweepMultiplexed(connection, now: now)
+        }
         for connection in Array(neighbors.values) where connection.deadline <= now || (stopping && !connection.busy) {
             if let call = connection.call {
                 record { $0.add(.egressErrors) }

@@ -153,7 +153,7 @@ extension ForwardingReactor {
             }
             switch owner {
             case let .ingress(connection):
-                deliverAnswer(connection, Array(mux.input[body]))
+                deliverAnswer(connection, Array(mux.input[body]), mux: mux, stream: stream)
             case let .relay(connection, theirs, next):
                 connection.muxRelays[theirs] = nil
                 relayAnswer(connection, theirs, mux.input[body], next: next)
@@ -184,8 +184,8 @@ extension ForwardingReactor {
 
     /// A stream's answer for a pod's call: read as a serial connection's
     /// bytes would be (reply, DATA, END), all of it here at once.
-    private func deliverAnswer(_ connection: IngressConnection, _ answer: [UInt8]) {
-        guard connections[connection.id] != nil, let call = connection.call, call.mux != nil else { return }
+    private func deliverAnswer(_ connection: IngressConnection, _ answer: [UInt8], mux: MuxLink, stream: UInt32) {
+        guard connections[connection.id] != nil, let call = connection.call, call.mux === mux, call.stream == stream else { return }
         call.buffer = answer
         call.offset = 0
         guard consume(connection, call), connection.call === call else { return }

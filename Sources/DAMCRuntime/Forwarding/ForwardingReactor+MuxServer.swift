@@ -158,6 +158,7 @@ extension ForwardingReactor {
         let call = EgressCall(lease: lease, prefix: prefix, request: request, pendingReply: plane.connectedReply)
         call.stream = stream
         call.muxConnection = connection
+        call.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
         lease.owner = call
         connection.muxCalls[stream] = call
         record {
@@ -190,6 +191,7 @@ extension ForwardingReactor {
         }
         switch receive(call.lease.fd, into: &call.buffer, max: 65_536) {
         case .bytes:
+            call.deadline = now + plane.settings.idleTimeoutMs * 1_000_000
             muxRespond(connection, call)
         case .wouldBlock:
             break
@@ -248,7 +250,7 @@ extension ForwardingReactor {
 
     /// The call failed at the instance: the stream gets a failed answer
     /// naming it (passive evidence against it if it refused or closed).
-    private func failMuxCall(_ connection: NeighborConnection, _ call: EgressCall, _ text: String? = nil) {
+    func failMuxCall(_ connection: NeighborConnection, _ call: EgressCall, _ text: String? = nil, reason: ReasonCode = .nextHopDown) {
         connection.muxCalls[call.stream] = nil
         record {
             $0.add(.egressErrors)
@@ -257,8 +259,7 @@ extension ForwardingReactor {
         discardInstance(call.lease)
         plane.finishInstance(-1, call.endpoint, call.prefix, failed: call.failure)
         let why = "\(plane.node): instance \(call.endpoint) of \(call.prefix): \(text ?? call.failure ?? "bad response")"
-        stageAnswer(connection, call.stream, ForwardReply(status: .failed, node: plane.node, reason: .nextHopDown,
-                                                          reasonText: why).encode())
+        stageAnswer(connection, call.stream, ForwardReply(status: .failed, node: plane.node, reason: reason, reasonText: why).encode())
     }
 
     /// A response that cannot come back whole: it waits, with its instance
@@ -274,6 +275,14 @@ extension ForwardingReactor {
             expires: now + plane.settings.parkTimeoutMs * 1_000_000))
         record { $0.add(.muxParked) }
         stageAnswer(connection, call.stream, ForwardReply(status: .parked, node: plane.node, resumeToken: token).encode())
+    }
+
+    /// Calls whose instance went quiet for `idle_timeout_ms` fail (their
+    /// streams get a failed answer; the instance connection closes).
+    func sweepMultiplexed(_ connection: NeighborConnection, now: Int64) {
+        for call in Array(connection.muxCalls.values) where call.deadline <= now {
+            failMuxCall(connection, call, "no response within \(plane.settings.idleTimeoutMs) ms", reason: .timeout)
+        }
     }
 
     /// The neighbour's multiplexed connection is going: its calls end.
