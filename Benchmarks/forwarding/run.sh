@@ -2,8 +2,10 @@
 # Forwarding benchmark (issue 7; docs/performance.md "Forwarding plane").
 # Requests per second and latency through DAMC over 1 hop (sg1 -> sg2) and
 # 3 hops (sg1 -> sr1 -> sr2 -> sg2), beside HAProxy chained over the same
-# number of proxies, in the same run, against the same nginx backend, with
-# the same wrk load; plus wrk straight to nginx, so "added" latency is the
+# number of proxies (HTTP/1.1 between them, and HTTP/2 between them with
+# backend connections shared by every client, HAProxy's own way to carry
+# many calls per connection), in the same run, against the same nginx
+# backend, with the same wrk load; plus wrk straight to nginx, so "added" latency is the
 # chain's minus the direct one. Never fails on timing: it prints.
 #
 #   Benchmarks/forwarding/run.sh            # ROUNDS=3 DURATION=10 CONNECTIONS=50 THREADS=2
@@ -16,7 +18,7 @@
 # medians over the rounds and how many rounds DAMC was at least as fast.
 #
 # Needs: wrk haproxy nginx (apt-get install -y wrk haproxy nginx-light).
-# Traffic stays on 127.70-127.73.x.x.
+# Traffic stays on 127.70-127.76.x.x.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=Benchmarks/forwarding
@@ -115,12 +117,20 @@ start_damc() {   # NAME TOPOLOGY BLOCK
     wait_for "${chain_url[$name]}"
 }
 
-start_haproxy() {   # NAME PROXIES BLOCK
-    local name=$1 count=$2 block=$3 dir="$work/$3" first="" mine=()
+start_haproxy() {   # NAME PROXIES BLOCK [h2: HTTP/2 between the proxies]
+    local name=$1 count=$2 block=$3 dir="$work/$3" first="" mine=() h2=${4:-}
     mkdir -p "$dir"
     for index in $(seq 1 "$count"); do
-        local next="127.$block.0.$((index + 1)):18080"
+        local next="127.$block.0.$((index + 1)):18080" bind_proto="" server_proto="" reuse=""
         [[ $index == "$count" ]] && next="127.70.9.1:9080"
+        if [[ -n $h2 ]]; then
+            # h2c between the proxies, backend connections shared by all
+            # clients' requests: HAProxy's own way to carry many calls per
+            # connection between hops.
+            reuse="    http-reuse always"
+            [[ $index -gt 1 ]] && bind_proto=" proto h2"
+            [[ $index -lt $count ]] && server_proto=" proto h2"
+        fi
         cat > "$dir/haproxy$index.cfg" <<CONF
 global
     maxconn 8000
@@ -130,11 +140,12 @@ defaults
     timeout client 60s
     timeout server 60s
     option http-keep-alive
+$reuse
 frontend in
-    bind 127.$block.0.$index:18080
+    bind 127.$block.0.$index:18080$bind_proto
     default_backend out
 backend out
-    server next $next
+    server next $next$server_proto
 CONF
         haproxy -f "$dir/haproxy$index.cfg" -db 2>>"$dir/haproxy.log" &
         pids+=($!)
@@ -163,17 +174,28 @@ damc1="DAMC 1 hop (sg1 -> sg2)"
 haproxy1="HAProxy x2 (1 hop)"
 damc3="DAMC 3 hops (sg1 -> sr1 -> sr2 -> sg2)"
 haproxy3="HAProxy x4 (3 hops)"
+h2proxy1="HAProxy x2, h2 between (1 hop)"
+h2proxy3="HAProxy x4, h2 between (3 hops)"
 start_damc "$damc1" "$here/hop1.json" 71
 start_haproxy "$haproxy1" 2 72
 start_damc "$damc3" "$here/hop3.json" 73
 start_haproxy "$haproxy3" 4 74
+start_haproxy "$h2proxy1" 2 75 h2
+start_haproxy "$h2proxy3" 4 76 h2
+
+# Warm-up, not measured: every chain carries load for a few seconds first
+# (connections pooled, DAMC's multiplexed hop connections opened).
+for name in "$damc1" "$haproxy1" "$h2proxy1" "$damc3" "$haproxy3" "$h2proxy3"; do
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "${chain_url[$name]}" >/dev/null
+done
 
 rows=()
 for round in $(seq 1 "$ROUNDS"); do
     read -r rps p50 p99 extra <<< "$(measure http://127.70.9.1:9080/B/x)"
     direct_p50=$p50 direct_p99=$p99
     rows+=("$round|direct to nginx|$rps|$p50|$p99|-|-|-|-|$extra")
-    if (( round % 2 == 1 )); then order=("$damc1" "$haproxy1" "$damc3" "$haproxy3"); else order=("$haproxy1" "$damc1" "$haproxy3" "$damc3"); fi
+    if (( round % 2 == 1 )); then order=("$damc1" "$haproxy1" "$h2proxy1" "$damc3" "$haproxy3" "$h2proxy3")
+    else order=("$h2proxy1" "$haproxy1" "$damc1" "$h2proxy3" "$haproxy3" "$damc3"); fi
     for name in "${order[@]}"; do measure_chain "$round" "$name"; done
 done
 
@@ -188,14 +210,14 @@ done
 echo
 echo "Medians over $ROUNDS rounds"
 printf '%-42s %10s %10s %10s %7s\n' "path" "req/s" "added p50" "added p99" "CPU"
-for name in "direct to nginx" "$damc1" "$haproxy1" "$damc3" "$haproxy3"; do
+for name in "direct to nginx" "$damc1" "$haproxy1" "$h2proxy1" "$damc3" "$haproxy3" "$h2proxy3"; do
     printf '%s\n' "${rows[@]}" | awk -F'|' -v n="$name" '
         function median(a, k,   i, j, t) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
                                            return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
         $2 == n { k++; r[k] = $3; a5[k] = $6; a9[k] = $7; c[k] = $9 }
         END { printf "%-42s %10d %10s %10s %7s\n", n, median(r, k), (a5[1] == "-" ? "-" : median(a5, k)), (a9[1] == "-" ? "-" : median(a9, k)), (c[1] == "-" ? "-" : sprintf("%.1f", median(c, k))) }'
 done
-for pair in "$damc1|$haproxy1" "$damc3|$haproxy3"; do
+for pair in "$damc1|$haproxy1" "$damc1|$h2proxy1" "$damc3|$haproxy3" "$damc3|$h2proxy3"; do
     IFS='|' read -r ours theirs <<< "$pair"
     printf '%s\n' "${rows[@]}" | awk -F'|' -v a="$ours" -v b="$theirs" '
         $2 == a { r[$1] = $3; p[$1] = $7 } $2 == b { h[$1] = $3; q[$1] = $7 }

@@ -173,7 +173,6 @@ final class ForwardingReactor: @unchecked Sendable {
                     }
                 }
             }
-            flushMultiplexed()
             if now - lastSweep >= Int64(Self.sweepMs) * 1_000_000 {
                 lastSweep = now
                 sweepIngress(now)
@@ -181,6 +180,7 @@ final class ForwardingReactor: @unchecked Sendable {
                 sweepLeases(now)
                 plane.expireParked(now: now)
             }
+            flushMultiplexed()   // what the events and the sweep staged, one send per connection
             if tallied {
                 plane.counters.withLock { $0.absorb(tally) }
                 tally.clear()
