@@ -157,13 +157,8 @@ struct ForwardingTests {
         // the body: what it sent before closing all arrives.
         let closing = try Self.client()
         try closing.send("GET /B/blob?size=\(16 << 20)&close=1 HTTP/1.1\r\nHost: t\r\n\r\n")
-        let closingDigest = SHA256Digest()
-        var closingCount = 0
-        let closed = try closing.response { piece in
-            closingDigest.update(piece)
-            closingCount += piece.count
-        }
-        #expect(closingCount == 16 << 20 && closed.header("X-SHA256") == closingDigest.hex)
+        let closed = try closing.download()
+        #expect(closed.count == 16 << 20 && closed.response.header("X-SHA256") == closed.sha256)
 
         // Two requests in one write (pipelining): two answers, in order.
         let pipelined = try Self.client()

@@ -132,6 +132,18 @@ final class HTTPTestClient {
     }
 
     /// One request and its response on this connection.
+    /// Reads one response, its body counted and hashed as it comes
+    /// (never held whole): the response, the body's length and SHA-256.
+    func download(method: String = "GET") throws -> (response: Response, count: Int, sha256: String) {
+        let digest = SHA256Digest()
+        var count = 0
+        let response = try response(method: method) { piece in
+            digest.update(piece)
+            count += piece.count
+        }
+        return (response, count, digest.hex)
+    }
+
     func request(_ method: String, _ path: String, headers: [String] = [], body: [UInt8] = []) throws -> Response {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
         for header in headers { text += header + "\r\n" }

@@ -94,14 +94,9 @@ struct MultiplexedHopTests {
             for _ in 0..<12 where !parked {
                 let client = try Self.client()
                 try client.send("GET /B/blob?\(query) HTTP/1.1\r\nHost: t\r\n\r\n")
-                let digest = SHA256Digest()
-                var count = 0
-                let response = try client.response { piece in
-                    digest.update(piece)
-                    count += piece.count
-                }
-                #expect(response.status == 200 && response.header("X-SHA256") == digest.hex, "\(query): \(response.status)")
-                #expect(count == Int(query.split(separator: "&")[0].dropFirst(5))!, "\(query): \(count) bytes")
+                let got = try client.download()
+                #expect(got.response.status == 200 && got.response.header("X-SHA256") == got.sha256, "\(query): \(got.response.status)")
+                #expect(got.count == Int(query.split(separator: "&")[0].dropFirst(5))!, "\(query): \(got.count) bytes")
                 parked = harness.poll(bound: .seconds(5)) { Self.counter(harness, "sg3", "mux_parked") > parkedBefore }
             }
             #expect(parked, "\(query): never parked")
@@ -118,13 +113,8 @@ struct MultiplexedHopTests {
             #expect(response.status == 200 && response.json?["path"] as? String == "/B/after-stall/\(call)")
         }
         for client in stalled {
-            let digest = SHA256Digest()
-            var count = 0
-            let response = try client.response { piece in
-                digest.update(piece)
-                count += piece.count
-            }
-            #expect(count == 8 << 20 && response.header("X-SHA256") == digest.hex)
+            let got = try client.download()
+            #expect(got.count == 8 << 20 && got.response.header("X-SHA256") == got.sha256)
         }
     }
 

@@ -450,18 +450,26 @@ extension ForwardingReactor {
 
     // MARK: Relays (routers)
 
-    /// Sends a bodiless call on to the next hop over an idle connection of
-    /// this loop (one hop less; a policy that steers it goes on with it);
-    /// false if there is none or it turned out dead (a worker carries it).
-    private func takeRelay(_ connection: NeighborConnection, _ header: ForwardHeader, _ rest: [UInt8],
-                           link: LinkID, next: NodeID, target: NodeID?, policy: UInt64?) -> Bool {
-        guard let lease = takeHop(link) else { return false }
+    /// A call's opening for the next hop: its header with one hop less and
+    /// the policy that steers it (with that policy's target gateway), then
+    /// `rest` (the call's frames) unchanged.
+    static func onward(_ header: ForwardHeader, _ rest: some Collection<UInt8>, target: NodeID?, policy: UInt64?) -> [UInt8] {
         var onward = header
         onward.hopLimit -= 1
         onward.policyID = policy
         if policy != nil { onward.targetGateway = target }
         var opening = onward.encode()
         opening.append(contentsOf: rest)
+        return opening
+    }
+
+    /// Sends a bodiless call on to the next hop over an idle connection of
+    /// this loop (one hop less; a policy that steers it goes on with it);
+    /// false if there is none or it turned out dead (a worker carries it).
+    private func takeRelay(_ connection: NeighborConnection, _ header: ForwardHeader, _ rest: [UInt8],
+                           link: LinkID, next: NodeID, target: NodeID?, policy: UInt64?) -> Bool {
+        guard let lease = takeHop(link) else { return false }
+        let opening = Self.onward(header, rest, target: target, policy: policy)
         // If the idle connection turns out dead, a worker carries the call.
         guard (try? ForwardingIO.write(lease.fd, opening, timeoutMs: plane.settings.connectTimeoutMs)) != nil else {
             discard(lease)

@@ -114,13 +114,7 @@ extension ForwardingReactor {
             return failed(reason, text)
         case let .forward(link, next, _, target, policy):
             guard let mux = muxLink(link) else { return dedicated() }
-            var onward = header
-            onward.hopLimit -= 1
-            onward.policyID = policy
-            if policy != nil { onward.targetGateway = target }
-            var body = onward.encode()
-            body.append(contentsOf: rest)
-            let ours = sendOnMux(mux, body, owner: .relay(connection, stream, next))
+            let ours = sendOnMux(mux, Self.onward(header, rest, target: target, policy: policy), owner: .relay(connection, stream, next))
             connection.muxRelays[stream] = (mux, ours)
             record {
                 $0.add(.relayed)
