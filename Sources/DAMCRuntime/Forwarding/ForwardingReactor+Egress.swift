@@ -126,23 +126,7 @@ extension ForwardingReactor {
         let headerLength: Int
         let header: ForwardHeader
         do {
-            // Junk shows at its first byte; it is not waited for (docs/wire.md §5.8).
-            if let first = input.first, UInt64(first) != MessageType.forwardHeader.rawValue,
-               UInt64(first) != MessageType.forwardReply.rawValue {
-                throw WireError.invalidValue(what: "message", reason: "type \(first) where a forwarding message belongs")
-            }
-            guard let length = try DAMCMessage.frameLength(of: Array(input.prefix(16))) else {
-                if input.count >= 16 { throw WireError.invalidValue(what: "message", reason: "no length in its first 16 bytes") }
-                return .waiting
-            }
-            guard length <= ForwardingPlane.maxHeaderFrame else {
-                throw WireError.messageTooLarge(size: length, limit: ForwardingPlane.maxHeaderFrame)
-            }
-            guard input.count >= length else { return .waiting }
-            let message = try DAMCMessage.decode(Array(input[0..<length]))
-            guard case let .forwardHeader(decoded) = message else {
-                throw WireError.invalidValue(what: "message", reason: "\(message.messageType) where a ForwardHeader belongs")
-            }
+            guard let (decoded, length) = try Self.forwardHeader(at: input) else { return .waiting }
             headerLength = length
             header = decoded
         } catch {
@@ -218,6 +202,29 @@ extension ForwardingReactor {
             return .failed
         }
         return .started(call)
+    }
+
+    /// The ForwardHeader at the front of `bytes` and its length; nil while
+    /// it is not all there. Junk shows at its first byte and is not waited
+    /// for (docs/wire.md §5.8); a header over `maxHeaderFrame` is refused.
+    static func forwardHeader(at bytes: some Collection<UInt8>) throws -> (ForwardHeader, Int)? {
+        if let first = bytes.first, UInt64(first) != MessageType.forwardHeader.rawValue,
+           UInt64(first) != MessageType.forwardReply.rawValue {
+            throw WireError.invalidValue(what: "message", reason: "type \(first) where a forwarding message belongs")
+        }
+        guard let length = try DAMCMessage.frameLength(of: Array(bytes.prefix(16))) else {
+            if bytes.count >= 16 { throw WireError.invalidValue(what: "message", reason: "no length in its first 16 bytes") }
+            return nil
+        }
+        guard length <= ForwardingPlane.maxHeaderFrame else {
+            throw WireError.messageTooLarge(size: length, limit: ForwardingPlane.maxHeaderFrame)
+        }
+        guard bytes.count >= length else { return nil }
+        let message = try DAMCMessage.decode(Array(bytes.prefix(length)))
+        guard case let .forwardHeader(header) = message else {
+            throw WireError.invalidValue(what: "message", reason: "\(message.messageType) where a ForwardHeader belongs")
+        }
+        return (header, length)
     }
 
     /// The 4-byte big-endian length at `offset`, or -1 when not all there.

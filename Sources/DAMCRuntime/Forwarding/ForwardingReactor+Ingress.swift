@@ -298,8 +298,8 @@ extension ForwardingReactor {
                     return badResponse(connection, call, "expected a ForwardReply, got \(message.messageType)")
                 }
                 if call.mux != nil, reply.status == .dedicated {
-                    // Nothing was done: the call goes the serial way, on a worker.
-                    record { $0.add(.muxDedicated) }
+                    // Nothing was done: the call goes the serial way, on a worker
+                    // (counted as `mux_dedicated` where it was answered).
                     finishCall(connection, call, reusable: false)
                     escalate(connection, call.head)
                     return false

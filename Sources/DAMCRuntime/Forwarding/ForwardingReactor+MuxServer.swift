@@ -85,12 +85,9 @@ extension ForwardingReactor {
         let header: ForwardHeader
         let headerLength: Int
         do {
-            guard let first = bytes.first, UInt64(first) == MessageType.forwardHeader.rawValue,
-                  let length = try DAMCMessage.frameLength(of: Array(bytes.prefix(16))), length <= bytes.count else {
+            // A frame holds the whole call: a header not all there is malformed.
+            guard let (decoded, length) = try Self.forwardHeader(at: bytes) else {
                 throw WireError.invalidValue(what: "message", reason: "a multiplexed call starts with a whole ForwardHeader")
-            }
-            guard case let .forwardHeader(decoded) = try DAMCMessage.decode(Array(bytes[0..<length])) else {
-                throw WireError.invalidValue(what: "message", reason: "not a ForwardHeader")
             }
             header = decoded
             headerLength = length
@@ -213,14 +210,14 @@ extension ForwardingReactor {
             call.response = head
             switch head.framing {
             case .none:
-                call.remaining = UInt64(call.interim + head.byteCount)
+                call.answerLength = call.interim + head.byteCount
             case let .length(length) where UInt64(call.interim + head.byteCount) + length <= UInt64(Self.muxAnswerLimit):
-                call.remaining = UInt64(call.interim + head.byteCount) + length
+                call.answerLength = call.interim + head.byteCount + Int(length)
             default:
                 return parkResponse(connection, call, head)
             }
         }
-        let total = Int(call.remaining)
+        let total = call.answerLength
         guard call.buffer.count >= total else { return }
         var answer = call.pendingReply ?? plane.connectedReply
         answer.reserveCapacity(answer.count + total + 8)

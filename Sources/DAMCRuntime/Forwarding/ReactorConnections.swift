@@ -208,6 +208,9 @@ final class EgressCall {
     var stream: UInt32 = 0
     weak var muxConnection: NeighborConnection?
     var interim = 0
+    /// On a multiplexed connection: the bytes of the whole response
+    /// (interim heads, head, body), known once its final head is parsed.
+    var answerLength = 0
     /// On a multiplexed connection: when the call fails if the instance
     /// has sent nothing more (`idle_timeout_ms` after its last bytes).
     var deadline: Int64 = .max
